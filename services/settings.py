@@ -1,0 +1,223 @@
+"""Knotwork settings: each one declared once, as data, and read from a KNOTWORK_* environment variable.
+
+SETTINGS is the single source. load_settings() parses the environment with it, describe_settings()
+and settings_table() feed the README (tests/services/test_settings_docs.py keeps the two in step).
+
+Rules shared by every setting:
+- an unset or empty variable takes the setting's default; surrounding whitespace is ignored;
+- a value the setting cannot parse raises SettingsError naming the variable (never echoing a secret);
+- a KNOTWORK_* variable that no setting declares is logged as a warning, not an error.
+
+Regenerate the README table with `.venv/bin/python -m services.settings`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PREFIX = 'KNOTWORK_'
+
+log = logging.getLogger(__name__)
+
+
+class SettingsError(ValueError):
+    """A KNOTWORK_* variable holds a value its setting cannot parse; the message names the variable."""
+
+
+# Parsers turn the raw (stripped, non-empty) string into the typed value, raising ValueError with a
+# short reason such as "expected a whole number"; load_settings adds the variable name.
+
+
+def whole_number(raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError('expected a whole number') from None
+
+
+def positive_whole_number(raw: str) -> int:
+    value = whole_number(raw)
+    if value < 1:
+        raise ValueError('expected a whole number of at least 1')
+    return value
+
+
+def port_number(raw: str) -> int:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 65535:
+        raise ValueError('expected a port number from 1 to 65535')
+    return int(raw)
+
+
+def positive_seconds(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError('expected a number of seconds') from None
+    if not value > 0:  # also rejects nan
+        raise ValueError('expected a number of seconds greater than 0')
+    return value
+
+
+def seconds_or_unlimited(raw: str) -> int:
+    value = whole_number(raw)
+    if value != -1 and value < 1:
+        raise ValueError('expected -1 (no limit) or a whole number of seconds of at least 1')
+    return value
+
+
+def comma_list(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in raw.split(',') if part.strip())
+
+
+def timezone_name(raw: str) -> str:
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError('expected an IANA time zone name such as UTC or Europe/Berlin') from None
+    return raw
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its environment variable, default (as written in the environment) and parser."""
+
+    name: str
+    default: str
+    help: str
+    type: Callable[[str], Any] = str
+    secret: bool = False
+
+    @property
+    def attribute(self) -> str:
+        """The Settings attribute: the name without the prefix, in snake_case (KNOTWORK_DATA_DIR -> data_dir)."""
+        return self.name.removeprefix(PREFIX).lower()
+
+    def parse(self, raw: str | None) -> Any:
+        """Return the typed value of `raw`, or of the default when `raw` is unset or blank.
+
+        Raises SettingsError naming the variable; the message never contains a secret value.
+        """
+        text = (raw or '').strip() or self.default
+        try:
+            return self.type(text)
+        except ValueError as error:
+            shown = '' if self.secret else f'={text!r}'
+            raise SettingsError(f'{self.name}{shown} is invalid: {error}') from None
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting('KNOTWORK_HOST', '127.0.0.1', 'Interface the web server listens on; 0.0.0.0 for all interfaces.'),
+    Setting('KNOTWORK_PORT', '8080', 'TCP port the web server listens on.', port_number),
+    Setting('KNOTWORK_DATA_DIR', './data',
+            'Folder for the SQLite database, key files, binary data and UI storage.', Path),
+    Setting('KNOTWORK_DATABASE_URL', '',
+            'SQLAlchemy URL of the database, e.g. postgresql+psycopg://user:pass@host/db. '
+            'Empty: a SQLite file in the data folder.'),
+    Setting('KNOTWORK_REDIS_URL', '',
+            'Redis URL that switches on queue mode (executions run in worker.py processes). '
+            'Empty: embedded mode, everything in the web process.'),
+    Setting('KNOTWORK_ENCRYPTION_KEY', '',
+            'Key that encrypts stored credentials. Empty: a key file generated once in the data folder.',
+            secret=True),
+    Setting('KNOTWORK_PUBLIC_URL', '',
+            'Base URL users and webhook callers reach Knotwork at. Empty: http://HOST:PORT.'),
+    Setting('KNOTWORK_TIMEZONE', 'UTC',
+            'Default time zone of workflows (schedules, $now, $today); an IANA name.', timezone_name),
+    Setting('KNOTWORK_NODES_EXCLUDE', '',
+            'Comma-separated node type names to hide, e.g. knotwork.code,knotwork.executeCommand.',
+            comma_list),
+    Setting('KNOTWORK_CODE_TIMEOUT', '30', 'Wall-clock limit of one Code node run, in seconds.',
+            positive_seconds),
+    Setting('KNOTWORK_CODE_MEMORY_MB', '512', 'Memory limit of the Code node sandbox, in MiB.',
+            positive_whole_number),
+    Setting('KNOTWORK_CODE_WORKERS', '1', 'Number of sandbox processes pre-started for the Code node.',
+            positive_whole_number),
+    Setting('KNOTWORK_EXPRESSION_TIMEOUT', '5', 'Time limit of one {{ }} expression evaluation, in seconds.',
+            positive_seconds),
+    Setting('KNOTWORK_EXECUTION_TIMEOUT', '-1',
+            'Default maximum run time of one execution, in seconds; -1 for no limit.', seconds_or_unlimited),
+    Setting('KNOTWORK_STORAGE_SECRET', '',
+            'Secret that signs NiceGUI session cookies. Empty: no per-user browser storage.', secret=True),
+)
+
+_BY_ATTRIBUTE = {setting.attribute: setting for setting in SETTINGS}
+
+
+class Settings:
+    """Parsed settings as read-only attributes named after the settings (KNOTWORK_PORT -> .port).
+
+    repr() masks secret values, so a Settings object is safe to log.
+    """
+
+    __slots__ = ('_values',)
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        unknown = set(values) - set(_BY_ATTRIBUTE)
+        missing = set(_BY_ATTRIBUTE) - set(values)
+        if unknown or missing:
+            raise TypeError(f'Settings needs exactly the declared attributes; unknown {sorted(unknown)}, '
+                            f'missing {sorted(missing)}')
+        object.__setattr__(self, '_values', dict(values))
+
+    def __getattr__(self, attribute: str) -> Any:
+        try:
+            return self._values[attribute]
+        except KeyError:
+            raise AttributeError(f'no setting named {attribute!r}') from None
+
+    def __setattr__(self, attribute: str, value: object) -> None:
+        raise AttributeError('Settings are read-only')
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Settings) and self._values == other._values
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted((key, repr(value)) for key, value in self._values.items())))
+
+    def __repr__(self) -> str:
+        shown = (f'{key}={"***" if _BY_ATTRIBUTE[key].secret and value else repr(value)}'
+                 for key, value in self._values.items())
+        return f'Settings({", ".join(shown)})'
+
+    def __dir__(self) -> list[str]:
+        return sorted(set(super().__dir__()) | set(self._values))
+
+
+def load_settings(environ: Mapping[str, str] = os.environ) -> Settings:
+    """Build Settings from `environ`; raises SettingsError for the first value that does not parse."""
+    _warn_about_unknown(environ)
+    return Settings({setting.attribute: setting.parse(environ.get(setting.name)) for setting in SETTINGS})
+
+
+def describe_settings() -> list[tuple[str, str, str]]:
+    """Rows of (variable name, default as written in the environment, help) in declaration order."""
+    return [(setting.name, setting.default, setting.help) for setting in SETTINGS]
+
+
+def settings_table() -> str:
+    """The Markdown table of all settings that the README's Settings section holds."""
+    lines = ['| Variable | Default | Meaning |', '|---|---|---|']
+    for name, default, help_text in describe_settings():
+        shown = f'`{default}`' if default else '*(empty)*'
+        escaped = help_text.replace('|', r'\|')
+        lines.append(f'| `{name}` | {shown} | {escaped} |')
+    return '\n'.join(lines)
+
+
+def _warn_about_unknown(environ: Mapping[str, str]) -> None:
+    declared = [setting.name for setting in SETTINGS]
+    for name in sorted(key for key in environ if key.startswith(PREFIX) and key not in declared):
+        close = difflib.get_close_matches(name, declared, n=1)
+        hint = f'; did you mean {close[0]}?' if close else ''
+        log.warning('ignoring %s: Knotwork has no such setting%s', name, hint)
+
+
+if __name__ == '__main__':
+    print(settings_table())

@@ -1,0 +1,1 @@
+"""NiceGUI pages and components; app_setup.register() wires them (and the api/ routers) into NiceGUI's app."""

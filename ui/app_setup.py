@@ -1,0 +1,34 @@
+"""The startup function: attach Knotwork's pages and HTTP routes to NiceGUI's app. main.py and tests call it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nicegui import app
+from nicegui.storage import Storage
+
+from api import health
+from services.settings import Settings
+from ui.pages import home
+
+
+def register(settings: Settings) -> None:
+    """Register routes and pages, and keep NiceGUI's server-side storage inside the data folder.
+
+    Call once per process, before ui.run(): a second call would register every route twice.
+    """
+    use_storage_dir(settings.data_dir / 'nicegui')
+    app.include_router(health.router)
+    home.register()
+
+
+def use_storage_dir(path: Path) -> None:
+    """Point NiceGUI's file storage at `path` instead of ./.nicegui in the working directory.
+
+    NiceGUI reads its storage path when it is imported, so the storage object is rebuilt here, as
+    NiceGUI's own pytest plugin does. Only valid before the app starts.
+    """
+    path.mkdir(parents=True, exist_ok=True)
+    Storage.path = path.resolve()
+    app.storage = Storage()
+    app.storage.general.initialize_sync()

@@ -1,0 +1,1 @@
+"""One module per page; each exposes register() that adds its routes to NiceGUI."""
