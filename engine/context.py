@@ -1,0 +1,200 @@
+"""What a node sees while it runs: `NodeExecuteContext`, the executor's ExecuteContext."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .errors import NodeOperationError
+from .expressions.engine import is_expression
+from .expressions.proxy import DataProxy
+from .items import Item
+from .node_api import NodeType, Parameter
+from .run_data import SourceRef
+from .workflow import NodeSpec
+
+if TYPE_CHECKING:
+    from .runner import ExecutionRun
+
+_MISSING: Any = ...
+
+
+class NodeExecuteContext:
+    """One run of one node. Parameters resolve per item; expressions compile once per text."""
+
+    def __init__(
+        self,
+        run: ExecutionRun,
+        node: NodeSpec,
+        node_type: NodeType,
+        run_index: int,
+        inputs: list[list[Item] | None],
+        source: list[SourceRef | None],
+        logs: list[str],
+    ) -> None:
+        self._run = run
+        self.node = node
+        self._node_type = node_type
+        self.run_index = run_index
+        self.mode = run.mode
+        self._inputs = inputs
+        self.source = [ref.to_json() if ref else None for ref in source]
+        self._source_refs = source
+        self._logs = logs
+        self._input_items = _connection_input(inputs, run.workflow.execution_order)
+        self._expression_proxy: DataProxy | None = None
+
+    # ---- inputs ----------------------------------------------------------------------------
+    @property
+    def type_version(self) -> float:
+        return self.node.type_version
+
+    @property
+    def input_items(self) -> list[Item]:
+        return self._input_items
+
+    def input(self, index: int = 0) -> list[Item]:
+        if index >= len(self._inputs):
+            return []
+        return self._inputs[index] or []
+
+    def input_count(self) -> int:
+        return len(self._inputs)
+
+    # ---- parameters ------------------------------------------------------------------------
+    def raw_param(self, name: str, default: Any = _MISSING) -> Any:
+        value = _lookup(self.node.parameters, name)
+        if value is not _NOT_FOUND:
+            return value
+        value = description_default(self._node_type, self.node, name)
+        if value is not _NOT_FOUND:
+            return value
+        if default is not _MISSING:
+            return default
+        raise NodeOperationError(
+            f"Node '{self.node.name}' has no parameter '{name}'", node=self.node.name
+        )
+
+    def param(self, name: str, item_index: int = 0, default: Any = _MISSING) -> Any:
+        raw = self.raw_param(name, default)
+        if not _has_expression(raw):
+            return raw
+        return self.evaluate(raw, item_index, name)
+
+    def evaluate(self, value: Any, item_index: int = 0, parameter: str = "") -> Any:
+        if is_expression(value):
+            proxy = self._proxy_for_expressions()
+            proxy.item_index = item_index
+            return self._run.expressions.evaluate(value, proxy, node=self.node.name, parameter=parameter)
+        if isinstance(value, dict):
+            return {key: self.evaluate(v, item_index, f"{parameter}.{key}" if parameter else key) for key, v in value.items()}
+        if isinstance(value, list):
+            return [self.evaluate(v, item_index, f"{parameter}[{i}]") for i, v in enumerate(value)]
+        return value
+
+    def _proxy_for_expressions(self) -> DataProxy:
+        if self._expression_proxy is None:
+            self._expression_proxy = DataProxy(
+                self._run, self.node, self.run_index, self._input_items, self._source_refs
+            )
+        return self._expression_proxy
+
+    def proxy(self, item_index: int = 0) -> DataProxy:
+        """A proxy returning engine Items (for the Code node's `_('Node')` callbacks)."""
+        proxy = DataProxy(
+            self._run, self.node, self.run_index, self._input_items, self._source_refs, wrap_items=False
+        )
+        proxy.item_index = item_index
+        return proxy
+
+    # ---- everything else -------------------------------------------------------------------
+    @property
+    def continue_on_fail(self) -> bool:
+        return self.node.continue_on_fail
+
+    @property
+    def node_context(self) -> dict[str, Any]:
+        return self._run.node_contexts.setdefault(self.node.name, {})
+
+    def log(self, message: str) -> None:
+        self._logs.append(str(message))
+
+    @property
+    def services(self) -> Any:
+        return self._run.services
+
+    @property
+    def execution_id(self) -> str:
+        return self._run.execution_id
+
+
+def _connection_input(inputs: list[list[Item] | None], order: str) -> list[Item]:
+    """n8n's "connection input data": input 0 (v0), or the first input holding items (v1)."""
+    first = inputs[0] if inputs else None
+    if order == "v1":
+        for items in inputs:
+            if items:
+                return items
+    return first or []
+
+
+_NOT_FOUND: Any = object()
+
+
+def _lookup(parameters: Any, path: str) -> Any:
+    value = parameters
+    for part in path.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return _NOT_FOUND
+        value = value[part]
+    return value
+
+
+def _has_expression(value: Any) -> bool:
+    if type(value) is str:
+        return value.startswith("=")
+    if type(value) is dict:
+        return any(_has_expression(v) for v in value.values())
+    if type(value) is list:
+        return any(_has_expression(v) for v in value)
+    return False
+
+
+def description_default(node_type: NodeType, node: NodeSpec, path: str) -> Any:
+    """The default n8n would have filled in for a parameter missing from the workflow JSON
+    (n8n omits parameters equal to their default when it saves)."""
+    parameters: tuple[Parameter, ...] = node_type.description.parameters
+    siblings: Any = node.parameters
+    parts = path.split(".")
+    for depth, part in enumerate(parts):
+        match = _visible_parameter(parameters, part, siblings, node.type_version)
+        if match is None:
+            return _NOT_FOUND
+        if depth == len(parts) - 1:
+            return match.default
+        parameters = match.fields
+        siblings = siblings.get(part, {}) if isinstance(siblings, dict) else {}
+    return _NOT_FOUND
+
+
+def _visible_parameter(
+    parameters: tuple[Parameter, ...], name: str, siblings: Any, version: float
+) -> Parameter | None:
+    candidates = [p for p in parameters if p.name == name]
+    # Display rules may name siblings that were omitted because they hold their default.
+    values: dict[str, Any] = {}
+    for parameter in parameters:
+        if _version_visible(parameter, version):
+            values.setdefault(parameter.name, parameter.default)
+    if isinstance(siblings, dict):
+        values.update(siblings)
+    for candidate in candidates:
+        if candidate.visible(values, version):
+            return candidate
+    return candidates[0] if candidates else None
+
+
+def _version_visible(parameter: Parameter, version: float) -> bool:
+    """Visibility by the `@version` rules alone."""
+    if parameter.show and "@version" in parameter.show and version not in parameter.show["@version"]:
+        return False
+    return not (parameter.hide and "@version" in parameter.hide and version in parameter.hide["@version"])

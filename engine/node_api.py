@@ -1,0 +1,198 @@
+"""The node API: how a node type describes itself and what it sees while it runs.
+
+A node type is a class with a `description` (a `NodeDescription`) and an async `execute(ctx)` that
+returns one list of items per output. The UI builds forms from the description, the registry
+validates it at load, and the executor reads inputs/outputs/required inputs from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
+
+from .items import Item
+
+if TYPE_CHECKING:
+    from .workflow import NodeSpec
+
+ParamType = Literal[
+    "string",
+    "number",
+    "boolean",
+    "options",
+    "multiOptions",
+    "collection",
+    "fixedCollection",
+    "json",
+    "code",
+    "dateTime",
+    "color",
+    "filter",
+    "assignmentCollection",
+    "notice",
+    "hidden",
+]
+PARAM_TYPES: frozenset[str] = frozenset(ParamType.__args__)  # type: ignore[attr-defined]
+
+NodeGroup = Literal["trigger", "input", "output", "transform", "flow", "organization"]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice of an `options`/`multiOptions` parameter."""
+
+    name: str
+    value: Any
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Group:
+    """One named group of a `fixedCollection` parameter (n8n: `options[].values`)."""
+
+    name: str
+    display_name: str
+    fields: tuple[Parameter, ...]
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A node parameter. `show`/`hide` are n8n's displayOptions: `{param_name: (values...)}`;
+    the pseudo-parameter `@version` matches the node's typeVersion."""
+
+    name: str
+    display_name: str
+    type: ParamType
+    default: Any = None
+    description: str = ""
+    required: bool = False
+    placeholder: str = ""
+    options: tuple[Option, ...] = ()
+    fields: tuple[Parameter, ...] = ()  # children of a `collection`
+    groups: tuple[Group, ...] = ()  # children of a `fixedCollection`
+    multiple: bool = False  # fixedCollection/collection holding a list of values
+    show: Mapping[str, tuple[Any, ...]] | None = None
+    hide: Mapping[str, tuple[Any, ...]] | None = None
+    type_options: Mapping[str, Any] = field(default_factory=dict)  # rows, password, language, min, max
+
+    def visible(self, parameters: Mapping[str, Any], version: float) -> bool:
+        """Whether n8n's display rules show this parameter for these sibling values."""
+
+        def matches(rule_key: str, allowed: tuple[Any, ...]) -> bool:
+            value = version if rule_key == "@version" else parameters.get(rule_key)
+            return value in allowed
+
+        if self.show and not all(matches(k, v) for k, v in self.show.items()):
+            return False
+        return not (self.hide and any(matches(k, v) for k, v in self.hide.items()))
+
+
+@dataclass(frozen=True)
+class CredentialSlot:
+    """A credential the node can use; `show` limits it like a parameter's display rule."""
+
+    name: str
+    required: bool = False
+    show: Mapping[str, tuple[Any, ...]] | None = None
+
+
+@dataclass(frozen=True)
+class NodeDescription:
+    """Everything the editor and the executor need to know about a node type."""
+
+    name: str  # "knotwork.set"
+    display_name: str
+    group: NodeGroup
+    description: str
+    versions: tuple[float, ...]
+    default_version: float
+    parameters: tuple[Parameter, ...] = ()
+    inputs: int = 1
+    outputs: int = 1
+    output_names: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # n8n type names answered to, e.g. "n8n-nodes-base.set"
+    credentials: tuple[CredentialSlot, ...] = ()
+    categories: tuple[str, ...] = ()
+    search_aliases: tuple[str, ...] = ()  # words the palette search also matches
+    icon: str = ""
+    trigger: bool = False  # a start node (manual, webhook, schedule...)
+    hidden: bool = False  # not offered in the palette (legacy or test-only types)
+
+
+class NodeType:
+    """Base class of every node type. Subclasses set `description` and implement `execute`."""
+
+    description: ClassVar[NodeDescription]
+
+    def input_count(self, node: NodeSpec) -> int:
+        return self.description.inputs
+
+    def output_count(self, node: NodeSpec) -> int:
+        return self.description.outputs
+
+    def output_names(self, node: NodeSpec) -> list[str]:
+        names = list(self.description.output_names)
+        return names + [""] * (self.output_count(node) - len(names))
+
+    def required_inputs(self, node: NodeSpec) -> list[int] | None:
+        """Inputs that must hold data before a waiting node may be released (None: any one)."""
+        return None
+
+    async def execute(self, ctx: ExecuteContext) -> list[list[Item]]:
+        raise NotImplementedError
+
+
+class ExecuteContext(Protocol):
+    """What a running node sees. Implemented by the executor; nodes never import the executor."""
+
+    node: NodeSpec
+    run_index: int
+    mode: str
+
+    @property
+    def type_version(self) -> float: ...
+
+    @property
+    def input_items(self) -> list[Item]:
+        """Items of input 0 (or the first input holding data)."""
+        ...
+
+    def input(self, index: int = 0) -> list[Item]: ...
+
+    def input_count(self) -> int: ...
+
+    def param(self, name: str, item_index: int = 0, default: Any = ...) -> Any:
+        """The parameter's value for one item, with expressions evaluated. `name` may be a
+        dotted path ("options.ignoreCase"). Raises ExpressionError; never mutate the result."""
+        ...
+
+    def raw_param(self, name: str, default: Any = ...) -> Any:
+        """The parameter exactly as stored (expressions unevaluated)."""
+        ...
+
+    def evaluate(self, value: Any, item_index: int = 0, parameter: str = "") -> Any:
+        """Evaluate any value (template strings inside containers too) for one item."""
+        ...
+
+    @property
+    def continue_on_fail(self) -> bool: ...
+
+    @property
+    def node_context(self) -> dict[str, Any]:
+        """State this node keeps between its runs within one execution (Loop Over Items)."""
+        ...
+
+    def log(self, message: str) -> None: ...
+
+    def proxy(self, item_index: int = 0) -> Any:
+        """The expression data proxy for one item ($json, $input, $('Node')...)."""
+        ...
+
+    @property
+    def services(self) -> Any:
+        """The execution's ports (credentials, static data, sandbox, clock...)."""
+        ...
+
+
+NodeFactory = Callable[[], NodeType]

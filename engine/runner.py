@@ -1,0 +1,511 @@
+"""The executor: runs a workflow in n8n's v1 order (or the legacy v0 order) and records run data.
+
+The flow mirrors n8n's WorkflowExecute so that behaviour matches node for node: a stack of nodes
+to run (depth-first in v1: children of a node go to the front, top-most first), a waiting room
+for multi-input nodes, release of waiting nodes with partial input when the stack empties, and
+per-node flags (disabled, pinned data, executeOnce, retries, onError, alwaysOutputData).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .context import NodeExecuteContext
+from .errors import ExecutionCanceled, NodeError, NodeOperationError
+from .expressions.engine import ExpressionEngine
+from .expressions.python_lang import PythonLanguage
+from .graph import GraphIndex
+from .items import Item, item_from_json
+from .ports import Services
+from .registry import NodeRegistry
+from .routing import Router
+from .run_data import ExecutionResult, RunData, SourceRef, TaskData
+from .workflow import Workflow
+
+# n8n's fallback start nodes, in priority order, when no enabled trigger node exists.
+START_NODE_TYPES = (
+    "knotwork.manualTrigger",
+    "knotwork.executeWorkflowTrigger",
+    "knotwork.errorTrigger",
+    "knotwork.start",
+    "knotwork.evaluationTrigger",
+)
+PIN_DATA_MODES = frozenset({"manual", "evaluation"})
+
+
+@dataclass
+class StackEntry:
+    node: str
+    inputs: list[list[Item] | None]
+    source: list[SourceRef | None]
+
+
+@dataclass
+class WaitingEntry:
+    inputs: list[list[Item] | None]
+    source: list[SourceRef | None]
+
+
+@dataclass
+class ExecutionRun:
+    """The mutable state of one execution (also what expressions read through DataProxy)."""
+
+    workflow: Workflow
+    registry: NodeRegistry
+    services: Services
+    mode: str
+    execution_id: str
+    expressions: ExpressionEngine
+    timezone: ZoneInfo
+    run_data: RunData = field(default_factory=dict)
+    node_contexts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    stack: list[StackEntry] = field(default_factory=list)
+    waiting: dict[str, dict[int, WaitingEntry]] = field(default_factory=dict)
+    last_node_executed: str | None = None
+    execution_index: int = 0
+
+    @property
+    def variables(self) -> Any:
+        return self.services.variables
+
+    @property
+    def uses_pin_data(self) -> bool:
+        return self.mode in PIN_DATA_MODES
+
+    def now(self) -> datetime:
+        return self.services.clock.now()
+
+    def next_execution_index(self) -> int:
+        index = self.execution_index
+        self.execution_index += 1
+        return index
+
+
+async def execute_workflow(
+    workflow: Workflow,
+    registry: NodeRegistry,
+    *,
+    services: Services | None = None,
+    mode: str = "manual",
+    start_node: str | None = None,
+    start_items: Sequence[Item | dict[str, Any]] | None = None,
+    execution_id: str | None = None,
+    timeout: float | None = None,
+) -> ExecutionResult:
+    """Run a workflow to the end and return its result. Never raises for node failures: they
+    end the execution with status "error" and the error recorded on the failing node's run."""
+    services = services or Services()
+    executor = WorkflowExecutor(workflow, registry, services, mode, execution_id or uuid.uuid4().hex[:16])
+    items = [item_from_json(item) for item in start_items] if start_items is not None else None
+    return await executor.run(start_node, items, timeout)
+
+
+def resolve_timezone(name: Any, default: str) -> ZoneInfo:
+    for candidate in (name, default, "UTC"):
+        if isinstance(candidate, str) and candidate and candidate != "DEFAULT":
+            try:
+                return ZoneInfo(candidate)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return ZoneInfo("UTC")
+
+
+class WorkflowExecutor:
+    def __init__(
+        self, workflow: Workflow, registry: NodeRegistry, services: Services, mode: str, execution_id: str
+    ) -> None:
+        expressions = ExpressionEngine(
+            PythonLanguage(),
+            timeout=services.expression_timeout,
+            max_size=services.expression_max_size,
+            max_memory=services.expression_max_memory,
+        )
+        self.run_state = ExecutionRun(
+            workflow=workflow,
+            registry=registry,
+            services=services,
+            mode=mode,
+            execution_id=execution_id,
+            expressions=expressions,
+            timezone=resolve_timezone(workflow.settings.get("timezone"), services.default_timezone),
+        )
+        self.workflow = workflow
+        self.registry = registry
+        self.services = services
+        self.graph = GraphIndex(workflow)
+        self.v1 = workflow.execution_order == "v1"
+        self.router = Router(self.run_state, self.graph, self.v1)
+        self._last_execution_try = ""
+        self._deadline: float | None = None
+
+    # ---- the run loop ----------------------------------------------------------------------
+    async def run(self, start_node: str | None, start_items: list[Item] | None, timeout: float | None) -> ExecutionResult:
+        state = self.run_state
+        started_at = self.services.clock.now()
+        timeout = self._effective_timeout(timeout)
+        self._deadline = time.monotonic() + timeout if timeout else None
+        status = "success"
+        error: dict[str, Any] | None = None
+        self.services.events.emit("workflow.started", {"executionId": state.execution_id, "mode": state.mode})
+        try:
+            start = start_node or self.find_start_node()
+            if start is None:
+                raise NodeOperationError("The workflow has no node to start from (add a trigger node)")
+            if start not in self.workflow.nodes:
+                raise NodeOperationError(f"Start node '{start}' does not exist in the workflow")
+            state.stack = [StackEntry(start, [start_items if start_items is not None else [Item({})]], [])]
+            error = await self._process_stack()
+            if error is not None:
+                status = "error"
+        except ExecutionCanceled as canceled:
+            status = "canceled"
+            message = (
+                "The execution was canceled because it timed out"
+                if canceled.reason == "timeout"
+                else "The execution was canceled"
+            )
+            error = {"name": "ExecutionCanceled", "message": message}
+        except NodeError as failure:
+            status = "error"
+            error = failure.to_dict()
+        stopped_at = self.services.clock.now()
+        self.services.events.emit(
+            "workflow.finished", {"executionId": state.execution_id, "status": status}
+        )
+        return ExecutionResult(
+            status=status,
+            mode=state.mode,
+            started_at=started_at,
+            stopped_at=stopped_at,
+            run_data=state.run_data,
+            last_node_executed=state.last_node_executed,
+            error=error,
+            node_context=state.node_contexts,
+            static_data=dict(self.workflow.static_data),
+        )
+
+    def _effective_timeout(self, timeout: float | None) -> float | None:
+        configured = self.workflow.settings.get("executionTimeout")
+        if isinstance(configured, (int, float)) and not isinstance(configured, bool) and configured > 0:
+            return float(configured) if timeout is None or timeout <= 0 else min(float(configured), timeout)
+        return timeout if timeout and timeout > 0 else None
+
+    def find_start_node(self) -> str | None:
+        """n8n's getStartNode: a lone node; else the first enabled trigger; else by type priority."""
+        nodes = self.workflow.nodes
+        if len(nodes) == 1:
+            return next(iter(nodes))
+        for node in nodes.values():
+            node_type = self.registry.resolve(node.type)
+            if not node.disabled and node_type is not None and node_type.description.trigger:
+                return node.name
+        ranked = sorted(
+            (START_NODE_TYPES.index(t.description.name), index, node.name)
+            for index, node in enumerate(nodes.values())
+            if not node.disabled
+            and (t := self.registry.resolve(node.type)) is not None
+            and t.description.name in START_NODE_TYPES
+        )
+        return ranked[0][2] if ranked else None
+
+    async def _process_stack(self) -> dict[str, Any] | None:
+        state = self.run_state
+        while state.stack:
+            self._check_cancel()
+            entry = state.stack.pop(0)
+            error = await self._process_entry(entry)
+            if error is not None:
+                return error
+            if not state.stack and state.waiting:
+                self.router.release_waiting()
+        return None
+
+    def _check_cancel(self) -> None:
+        cancel = self.services.cancel_event
+        if cancel is not None and cancel.is_set():
+            raise ExecutionCanceled("canceled")
+        if self._deadline is not None and time.monotonic() > self._deadline:
+            raise ExecutionCanceled("timeout")
+
+    async def _process_entry(self, entry: StackEntry) -> dict[str, Any] | None:
+        state = self.run_state
+        node = self.workflow.node(entry.node)
+        # Before a node runs, every input item points at its own position (n8n does the same).
+        inputs: list[list[Item] | None] = [
+            None if items is None else [item.with_paired((i, k)) for i, item in enumerate(items)]
+            for k, items in enumerate(entry.inputs)
+        ]
+        run_index = len(state.run_data.get(node.name, ()))
+        attempt = f"{node.name}:{run_index}"
+        if attempt == self._last_execution_try:
+            raise NodeOperationError(
+                "Stopped execution because it seems to be in an endless loop",
+                node=node.name,
+                description=f"Node '{node.name}' went back to the stack twice in a row waiting for input "
+                "that never arrives.",
+            )
+        if not self.router.ensure_input_data(entry):
+            self._last_execution_try = attempt
+            return None
+        start_ms = int(time.time() * 1000)
+        started = time.perf_counter()
+        logs: list[str] = []
+        self.services.events.emit("node.started", {"executionId": state.execution_id, "node": node.name})
+        pinned = self.workflow.pin_data.get(node.name) if state.uses_pin_data and not node.disabled else None
+        failure: NodeError | None = None
+        if pinned is not None:
+            outputs: list[list[Item]] | None = [list(pinned)]
+        else:
+            outputs, failure = await self._run_with_retries(node.name, inputs, entry.source, run_index, logs)
+        if failure is None:
+            if outputs is not None:
+                state.last_node_executed = node.name
+            outputs = _always_output_data(node.always_output_data, inputs, outputs)
+            if outputs is None:
+                return None  # no input items: the node does not run and its branch ends here
+        task = TaskData(
+            start_time=start_ms,
+            execution_index=state.next_execution_index(),
+            source=list(entry.source),
+            logs=logs,
+        )
+        if failure is not None:
+            state.last_node_executed = node.name
+        if failure is not None:
+            failure.node = failure.node or node.name
+            task.error = failure.to_dict()
+            task.execution_status = "error"
+            if not node.continue_on_fail:
+                task.execution_time = _elapsed_ms(started)
+                state.run_data.setdefault(node.name, []).append(task)
+                state.stack.insert(0, entry)  # kept so the execution could be retried from here
+                self._emit_finished(node.name, task)
+                return task.error
+            outputs = self._continue_after_failure(node.name, inputs, failure)
+        outputs = [_items_with_errors_as_json(output) for output in outputs or []]
+        task.outputs = outputs
+        task.execution_time = _elapsed_ms(started)
+        state.run_data.setdefault(node.name, []).append(task)
+        self._emit_finished(node.name, task)
+        self.router.route(node.name, outputs, run_index)
+        return None
+
+    def _emit_finished(self, name: str, task: TaskData) -> None:
+        self.services.events.emit(
+            "node.finished",
+            {
+                "executionId": self.run_state.execution_id,
+                "node": name,
+                "status": task.execution_status,
+                "items": [len(output) for output in task.outputs or []],
+            },
+        )
+
+    def _continue_after_failure(
+        self, name: str, inputs: list[list[Item] | None], failure: NodeError
+    ) -> list[list[Item]]:
+        """The node threw but continues: input passes through (regular output), or every input
+        item goes to the "Error" output carrying the error (error output)."""
+        node = self.workflow.node(name)
+        first_input = inputs[0] if inputs else None
+        if node.on_error != "continueErrorOutput":
+            return [first_input] if first_input is not None else []
+        count = self.registry.output_count(node) or 1
+        outputs: list[list[Item]] = [[] for _ in range(count)]
+        outputs[-1] = [
+            Item({**item.json, "error": failure.message}, item.binary, item.paired) for item in first_input or []
+        ]
+        return outputs
+
+    async def _run_with_retries(
+        self,
+        name: str,
+        inputs: list[list[Item] | None],
+        source: list[SourceRef | None],
+        run_index: int,
+        logs: list[str],
+    ) -> tuple[list[list[Item]] | None, NodeError | None]:
+        node = self.workflow.node(name)
+        max_tries = node.max_tries if node.retry_on_fail else 1
+        wait = node.wait_between_tries / 1000 if node.retry_on_fail else 0.0
+        failure: NodeError | None = None
+        for try_index in range(max_tries):
+            if try_index:
+                await asyncio.sleep(wait)
+            try:
+                outputs = await self._run_node(name, inputs, source, run_index, logs)
+                # A node that reported a per-item error is retried too (n8n: first item's json.error).
+                while _first_item_has_error(outputs) and try_index < max_tries - 1:
+                    await asyncio.sleep(wait)
+                    outputs = await self._run_node(name, inputs, source, run_index, logs)
+                    try_index += 1
+                if outputs is not None and node.on_error == "continueErrorOutput":
+                    outputs = self._split_error_output(name, inputs, outputs)
+                return outputs, None
+            except (ExecutionCanceled, asyncio.CancelledError):
+                raise
+            except NodeError as error:
+                failure = error
+            except Exception as error:  # a bug in a node: report it on the node, not as a traceback
+                failure = NodeOperationError(f"{type(error).__name__}: {error}", node=name)
+        return None, failure
+
+    async def _run_node(
+        self,
+        name: str,
+        inputs: list[list[Item] | None],
+        source: list[SourceRef | None],
+        run_index: int,
+        logs: list[str],
+    ) -> list[list[Item]] | None:
+        node = self.workflow.node(name)
+        if node.disabled:
+            first = inputs[0] if inputs else None
+            return [first] if first is not None else None
+        node_type = self.registry.get(node.type)
+        if not node_type.description.trigger and not _connection_input_has_items(inputs, self.v1):
+            return None
+        if node.execute_once:
+            inputs = [items[:1] if items is not None else None for items in inputs]
+        ctx = NodeExecuteContext(self.run_state, node, node_type, run_index, inputs, source, logs)
+        raw_outputs = await self._await_node(node_type.execute(ctx))
+        outputs = _normalise_outputs(name, raw_outputs)
+        if not node_type.description.trigger:
+            _fill_paired_items(inputs, outputs)
+        return outputs
+
+    async def _await_node(self, execution: Any) -> Any:
+        """Await a node, stopping it when the execution times out or is canceled meanwhile."""
+        cancel = self.services.cancel_event
+        if self._deadline is None and cancel is None:
+            return await execution
+        task = asyncio.ensure_future(execution)
+        waiters: set[asyncio.Future[Any]] = {task}
+        cancel_wait = asyncio.ensure_future(cancel.wait()) if cancel is not None else None
+        if cancel_wait is not None:
+            waiters.add(cancel_wait)
+        remaining = None if self._deadline is None else max(self._deadline - time.monotonic(), 0.0)
+        try:
+            done, _ = await asyncio.wait(waiters, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if cancel_wait is not None:
+                cancel_wait.cancel()
+        if task in done:
+            return task.result()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        raise ExecutionCanceled("canceled" if cancel is not None and cancel.is_set() else "timeout")
+
+    def _split_error_output(
+        self, name: str, inputs: list[list[Item] | None], outputs: list[list[Item]]
+    ) -> list[list[Item]]:
+        """onError=continueErrorOutput: move items that carry an error to the last ("Error")
+        output, their json merged over the json of the input item they pair with."""
+        node = self.workflow.node(name)
+        count = self.registry.output_count(node) or 1
+        outputs = outputs + [[] for _ in range(count - len(outputs))]
+        errors: list[Item] = []
+        for index in range(count - 1):
+            kept: list[Item] = []
+            for item in outputs[index]:
+                error_data = _error_of(item)
+                if error_data is None:
+                    kept.append(item)
+                    continue
+                paired = item.paired[0] if isinstance(item.paired, list) and item.paired else item.paired
+                origin = None
+                if isinstance(paired, tuple):
+                    source_items = inputs[paired[1]] if paired[1] < len(inputs) else None
+                    if source_items and paired[0] < len(source_items):
+                        origin = source_items[paired[0]]
+                json = {**origin.json, **item.json} if origin is not None else item.json
+                errors.append(Item(json, item.binary, item.paired, None))
+            outputs[index] = kept
+        outputs[count - 1] = errors + outputs[count - 1]
+        return outputs
+
+
+def _always_output_data(
+    enabled: bool, inputs: list[list[Item] | None], outputs: list[list[Item]] | None
+) -> list[list[Item]] | None:
+    """alwaysOutputData: a node that output nothing (or did not run for lack of input) emits one
+    empty item on output 0, paired with every input item."""
+    if not enabled or (outputs and outputs[0]):
+        return outputs
+    paired = [(i, k) for k, items in enumerate(inputs) if items for i in range(len(items))]
+    outputs = list(outputs) if outputs else [[]]
+    outputs[0] = [Item({}, paired=paired)]
+    return outputs
+
+
+def _elapsed_ms(started: float) -> int:
+    return int((time.perf_counter() - started) * 1000)
+
+
+def _connection_input_has_items(inputs: list[list[Item] | None], v1: bool) -> bool:
+    if v1:
+        return any(items for items in inputs)
+    return bool(inputs and inputs[0])
+
+
+def _first_item_has_error(outputs: list[list[Item]] | None) -> bool:
+    if not outputs or not outputs[0]:
+        return False
+    error = outputs[0][0].json.get("error")
+    return error is not None and error is not False
+
+
+def _error_of(item: Item) -> Any:
+    if item.error:
+        return item.error
+    json = item.json
+    if "error" in json and (len(json) == 1 or (len(json) == 2 and "message" in json)):
+        return json["error"]
+    return None
+
+
+def _items_with_errors_as_json(items: list[Item]) -> list[Item]:
+    """n8n shows an item's `error` as `{"error": message}` in its json."""
+    if not any(item.error for item in items):
+        return items
+    return [
+        Item({"error": item.error.get("message", str(item.error))}, item.binary, item.paired, item.error)
+        if item.error and isinstance(item.error, dict)
+        else item
+        for item in items
+    ]
+
+
+def _normalise_outputs(name: str, raw: Any) -> list[list[Item]] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not all(isinstance(output, list) for output in raw):
+        raise NodeOperationError(
+            f"Node '{name}' returned {type(raw).__name__}; a node must return one list of items per output",
+            node=name,
+        )
+    return [[item if type(item) is Item else item_from_json(item) for item in output] for output in raw]
+
+
+def _fill_paired_items(inputs: list[list[Item] | None], outputs: list[list[Item]] | None) -> None:
+    """n8n's auto-fill: one input with one item pairs everything to it; one input and one output
+    of equal length pair by position. Otherwise missing pairing stays missing."""
+    if not outputs or len(inputs) != 1 or inputs[0] is None:
+        return
+    count = len(inputs[0])
+    if count == 1:
+        for output in outputs:
+            for item in output:
+                if item.paired is None:
+                    item.paired = (0, 0)
+    elif len(outputs) == 1 and len(outputs[0]) == count:
+        for index, item in enumerate(outputs[0]):
+            if item.paired is None:
+                item.paired = (index, 0)

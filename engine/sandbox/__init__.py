@@ -1,0 +1,1 @@
+"""Running user code: the RestrictedPython policy and the process pool for Code nodes."""
