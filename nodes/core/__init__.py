@@ -1,0 +1,17 @@
+"""The core node family: triggers, flow control and data transformation."""
+
+from __future__ import annotations
+
+from engine.node_api import NodeType
+
+from .filter_node import Filter
+from .if_node import If
+from .loop import LoopOverItems
+from .merge import Merge
+from .noop import NoOp, StickyNote
+from .set_node import SetNode
+from .stop_and_error import StopAndError
+from .triggers import ManualTrigger, Start
+from .version_test import VersionTest
+
+NODE_TYPES: list[type[NodeType]] = [ManualTrigger, Start, NoOp, StickyNote, If, Filter, SetNode, Merge, LoopOverItems, StopAndError, VersionTest]
