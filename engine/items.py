@@ -67,7 +67,7 @@ def ref_to_json(ref: PairedRef) -> dict[str, Any]:
     if ref[1]:
         data["input"] = ref[1]
     if len(ref) == 3:
-        data["sourceOverwrite"] = ref[2]  # type: ignore[misc]
+        data["sourceOverwrite"] = ref[2]
     return data
 
 

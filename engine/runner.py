@@ -22,7 +22,7 @@ from .errors import ExecutionCanceled, NodeError, NodeOperationError
 from .expressions.engine import ExpressionEngine
 from .expressions.python_lang import PythonLanguage
 from .graph import GraphIndex
-from .items import Item, item_from_json
+from .items import Item, PairedRef, item_from_json
 from .ports import Services
 from .registry import NodeRegistry
 from .routing import Router
@@ -439,7 +439,7 @@ def _always_output_data(
     empty item on output 0, paired with every input item."""
     if not enabled or (outputs and outputs[0]):
         return outputs
-    paired = [(i, k) for k, items in enumerate(inputs) if items for i in range(len(items))]
+    paired: list[PairedRef] = [(i, k) for k, items in enumerate(inputs) if items for i in range(len(items))]
     outputs = list(outputs) if outputs else [[]]
     outputs[0] = [Item({}, paired=paired)]
     return outputs

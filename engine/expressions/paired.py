@@ -27,7 +27,7 @@ def resolve_paired_item(
     paired_item_no_connection, paired_item_multiple_matches.
     """
     if len(ref) == 3:
-        source = _source_from_overwrite(ref[2])  # type: ignore[misc]
+        source = _source_from_overwrite(ref[2])
     while source is not None and source.previous_node != destination:
         task = _task(run_data, source)
         output = task.output(source.previous_node_output) if task else None
@@ -53,7 +53,7 @@ def resolve_paired_item(
             return _resolve_many(run_data, destination, task, refs, item_index, source.previous_node)
         ref = refs[0]
         if len(ref) == 3:
-            source = _source_from_overwrite(ref[2])  # type: ignore[misc]
+            source = _source_from_overwrite(ref[2])
             continue
         if ref[1] >= len(task.source):
             if not task.source:

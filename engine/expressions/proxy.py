@@ -31,9 +31,13 @@ class ExecutionState(Protocol):
     mode: str
     execution_id: str
     node_contexts: dict[str, dict[str, Any]]
-    variables: Mapping[str, str]
     timezone: ZoneInfo
-    uses_pin_data: bool
+
+    @property
+    def variables(self) -> Mapping[str, str]: ...
+
+    @property
+    def uses_pin_data(self) -> bool: ...
 
     def now(self) -> dt.datetime: ...
 

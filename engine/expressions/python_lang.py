@@ -84,10 +84,10 @@ class PythonLanguage:
             raise SyntaxError(f"{error.msg} (column {error.offset})") from None
         names = sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in _RESOLVERS})
         try:
-            code = compile_expression(f"lambda {', '.join(names)}: (\n{source}\n)")
+            lambda_code = compile_expression(f"lambda {', '.join(names)}: (\n{source}\n)")
         except SyntaxError as error:
             raise SyntaxError(_syntax_message(error)) from None
-        function = eval(code, self._globals)  # noqa: S307 - restricted code, builds the lambda
+        function = eval(lambda_code, self._globals)  # noqa: S307 - restricted code, builds the lambda
         loops = any(isinstance(n, _LOOPING_NODES) for n in ast.walk(tree))
         return CompiledExpression(function, tuple(_RESOLVERS[name] for name in names), loops)
 

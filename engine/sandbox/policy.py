@@ -16,6 +16,7 @@ import json as _json
 import math
 import operator
 import re as _re
+from collections.abc import Sequence
 from types import CodeType, MappingProxyType, SimpleNamespace
 from typing import Any
 
@@ -117,7 +118,7 @@ class UserCodeSyntaxError(Exception):
 _LINE_RE = _re.compile(r"Line (\d+)")
 
 
-def _raise_compile_errors(errors: tuple[str, ...] | list[str]) -> None:
+def _raise_compile_errors(errors: Sequence[str]) -> None:
     if errors:
         first = errors[0]
         match = _LINE_RE.search(first)
