@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .errors import NodeOperationError
-from .expressions.engine import is_expression
 from .expressions.proxy import DataProxy
 from .items import Item
 from .node_api import NodeType, Parameter
@@ -61,35 +60,50 @@ class NodeExecuteContext:
         return len(self._inputs)
 
     # ---- parameters ------------------------------------------------------------------------
+    def _stored_param(self, name: str) -> tuple[Any, Any]:
+        """(value as stored or defaulted, its evaluation plan or None), cached per workflow:
+        nodes ask for the same parameters item after item and run after run."""
+        key = (self.node.name, name)
+        cache = self._run.workflow.parameter_cache
+        entry = cache.get(key)
+        if entry is None:
+            value = _lookup(self.node.parameters, name)
+            if value is _NOT_FOUND:
+                value = description_default(self._node_type, self.node, name)
+            entry = cache[key] = (value, plan_evaluation(value, name))
+        return entry
+
     def raw_param(self, name: str, default: Any = _MISSING) -> Any:
-        value = _lookup(self.node.parameters, name)
-        if value is not _NOT_FOUND:
-            return value
-        value = description_default(self._node_type, self.node, name)
+        value = self._stored_param(name)[0]
         if value is not _NOT_FOUND:
             return value
         if default is not _MISSING:
             return default
-        raise NodeOperationError(
-            f"Node '{self.node.name}' has no parameter '{name}'", node=self.node.name
-        )
+        raise NodeOperationError(f"Node '{self.node.name}' has no parameter '{name}'", node=self.node.name)
 
     def param(self, name: str, item_index: int = 0, default: Any = _MISSING) -> Any:
-        raw = self.raw_param(name, default)
-        if not _has_expression(raw):
-            return raw
-        return self.evaluate(raw, item_index, name)
+        value, plan = self._stored_param(name)
+        if value is _NOT_FOUND:
+            return self.raw_param(name, default)
+        if plan is None:
+            return value
+        return self._apply_plan(plan, value, item_index)
 
     def evaluate(self, value: Any, item_index: int = 0, parameter: str = "") -> Any:
-        if is_expression(value):
+        plan = plan_evaluation(value, parameter)
+        return value if plan is None else self._apply_plan(plan, value, item_index)
+
+    def _apply_plan(self, plan: Any, value: Any, item_index: int) -> Any:
+        """Evaluate the expressions a plan points at; parts without expressions are shared."""
+        kind = plan[0]
+        if kind is _EXPRESSION:
             proxy = self._proxy_for_expressions()
             proxy.item_index = item_index
-            return self._run.expressions.evaluate(value, proxy, node=self.node.name, parameter=parameter)
-        if isinstance(value, dict):
-            return {key: self.evaluate(v, item_index, f"{parameter}.{key}" if parameter else key) for key, v in value.items()}
-        if isinstance(value, list):
-            return [self.evaluate(v, item_index, f"{parameter}[{i}]") for i, v in enumerate(value)]
-        return value
+            return self._run.expressions.evaluate(value, proxy, node=self.node.name, parameter=plan[1])
+        copy: Any = dict(value) if kind is _DICT else list(value)
+        for key, child_plan in plan[1]:
+            copy[key] = self._apply_plan(child_plan, value[key], item_index)
+        return copy
 
     def _proxy_for_expressions(self) -> DataProxy:
         if self._expression_proxy is None:
@@ -149,14 +163,24 @@ def _lookup(parameters: Any, path: str) -> Any:
     return value
 
 
-def _has_expression(value: Any) -> bool:
-    if type(value) is str:
-        return value.startswith("=")
-    if type(value) is dict:
-        return any(_has_expression(v) for v in value.values())
-    if type(value) is list:
-        return any(_has_expression(v) for v in value)
-    return False
+_EXPRESSION, _DICT, _LIST = "expression", "dict", "list"
+
+
+def plan_evaluation(value: Any, path: str) -> Any:
+    """Where the expressions in a parameter value are: None when there are none, else
+    (EXPRESSION, path) or (DICT|LIST, [(key, child plan), ...]) for the children holding some."""
+    kind = type(value)
+    if kind is str:
+        return (_EXPRESSION, path) if value.startswith("=") else None
+    if kind is dict:
+        children = [(k, plan_evaluation(v, f"{path}.{k}" if path else k)) for k, v in value.items()]
+        dynamic = [(k, child) for k, child in children if child is not None]
+        return (_DICT, dynamic) if dynamic else None
+    if kind is list:
+        children = [(i, plan_evaluation(v, f"{path}[{i}]")) for i, v in enumerate(value)]
+        dynamic = [(i, child) for i, child in children if child is not None]
+        return (_LIST, dynamic) if dynamic else None
+    return None
 
 
 def description_default(node_type: NodeType, node: NodeSpec, path: str) -> Any:

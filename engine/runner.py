@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .context import NodeExecuteContext
 from .errors import ExecutionCanceled, NodeError, NodeOperationError
 from .expressions.engine import ExpressionEngine
-from .expressions.python_lang import PythonLanguage
+from .expressions.python_lang import PYTHON
 from .graph import GraphIndex
 from .items import Item, PairedRef, item_from_json
 from .ports import Services
@@ -122,7 +122,7 @@ class WorkflowExecutor:
         self, workflow: Workflow, registry: NodeRegistry, services: Services, mode: str, execution_id: str
     ) -> None:
         expressions = ExpressionEngine(
-            PythonLanguage(),
+            PYTHON,
             timeout=services.expression_timeout,
             max_size=services.expression_max_size,
             max_memory=services.expression_max_memory,

@@ -76,6 +76,8 @@ class Workflow:
     static_data: Mapping[str, Any]
     raw: Mapping[str, Any]
     active: bool = False
+    # (node name, parameter path) -> (stored or default value, evaluation plan); filled lazily
+    parameter_cache: dict[tuple[str, str], tuple[Any, Any]] = field(default_factory=dict, compare=False, repr=False)
 
     def node(self, name: str) -> NodeSpec:
         return self.nodes[name]

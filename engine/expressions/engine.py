@@ -15,6 +15,8 @@ from .views import unwrap
 class ExpressionLanguage(Protocol):
     name: str
 
+    def __hash__(self) -> int: ...  # compiled templates are cached per language instance
+
     def compile(self, code: str) -> Any:
         """Compile one `{{ }}` segment; raise SyntaxError with a readable message."""
         ...
@@ -39,6 +41,25 @@ class CompiledTemplate:
         self.needs_budget = any(getattr(part, "needs_budget", True) for is_code, part in parts if is_code)
 
 
+@lru_cache(maxsize=8192)
+def compile_template(language: ExpressionLanguage, text: str) -> CompiledTemplate:
+    """Parse and compile a `=...` string once per process (templates are immutable)."""
+    try:
+        segments = split_template(text[1:])
+    except TemplateSyntaxError as error:
+        return CompiledTemplate(text, [], str(error))
+    parts: list[tuple[bool, Any]] = []
+    for is_code, segment in segments:
+        if not is_code:
+            parts.append((False, segment))
+            continue
+        try:
+            parts.append((True, language.compile(segment)))
+        except SyntaxError as error:
+            return CompiledTemplate(text, [], f"Invalid syntax: {error.args[0] if error.args else error}")
+    return CompiledTemplate(text, parts)
+
+
 class ExpressionEngine:
     """Evaluates parameter values for one language, compiling each template text once."""
 
@@ -54,23 +75,10 @@ class ExpressionEngine:
         self._timeout = timeout
         self._max_size = max_size
         self._max_memory = max_memory
-        self.compile = lru_cache(maxsize=4096)(self._compile)
 
-    def _compile(self, text: str) -> CompiledTemplate:
-        try:
-            segments = split_template(text[1:])
-        except TemplateSyntaxError as error:
-            return CompiledTemplate(text, [], str(error))
-        parts: list[tuple[bool, Any]] = []
-        for is_code, segment in segments:
-            if not is_code:
-                parts.append((False, segment))
-                continue
-            try:
-                parts.append((True, self.language.compile(segment)))
-            except SyntaxError as error:
-                return CompiledTemplate(text, [], f"Invalid syntax: {error.args[0] if error.args else error}")
-        return CompiledTemplate(text, parts)
+    def compile(self, text: str) -> CompiledTemplate:
+        """The compiled template, from a cache shared by every execution in this process."""
+        return compile_template(self.language, text)
 
     def evaluate(self, text: str, proxy: DataProxy, *, node: str, parameter: str) -> Any:
         """Evaluate a `=...` string for `proxy.item_index`. Raises ExpressionError."""

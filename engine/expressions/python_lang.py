@@ -137,3 +137,6 @@ _RESOLVERS: dict[str, Any] = {
     "_min": lambda p: min_,
     "_max": lambda p: max_,
 }
+
+
+PYTHON = PythonLanguage()  # one instance per process, so compiled templates are shared

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from engine.node_api import NodeType
 
+from .code import CodeNode
 from .filter_node import Filter
 from .if_node import If
 from .loop import LoopOverItems
@@ -14,4 +15,17 @@ from .stop_and_error import StopAndError
 from .triggers import ManualTrigger, Start
 from .version_test import VersionTest
 
-NODE_TYPES: list[type[NodeType]] = [ManualTrigger, Start, NoOp, StickyNote, If, Filter, SetNode, Merge, LoopOverItems, StopAndError, VersionTest]
+NODE_TYPES: list[type[NodeType]] = [
+    ManualTrigger,
+    Start,
+    NoOp,
+    StickyNote,
+    If,
+    Filter,
+    SetNode,
+    Merge,
+    LoopOverItems,
+    StopAndError,
+    CodeNode,
+    VersionTest,
+]

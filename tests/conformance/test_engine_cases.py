@@ -13,7 +13,6 @@ from engine.workflow import parse_workflow
 
 from .harness import conformance_dir
 
-
 # These cases test execution order, not the expression language: their three JavaScript
 # expressions run here as the Python expressions that mean the same. (The originals run as they are
 # once the JavaScript expression mode exists.)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from engine.runner import execute_workflow
 from engine.workflow import parse_workflow
 
-from .nodes_for_tests import connect, node, make_registry, workflow
+from .nodes_for_tests import connect, make_registry, node, workflow
 
 REGISTRY = make_registry()
 TRIGGER = node("T", "n8n-nodes-base.manualTrigger")

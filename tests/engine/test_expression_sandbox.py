@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.runner import execute_workflow
 from engine.ports import Services
+from engine.runner import execute_workflow
 from engine.workflow import parse_workflow
 
 from .nodes_for_tests import connect, make_registry, node, workflow

@@ -18,7 +18,7 @@ from .nodes_for_tests import connect, make_registry, node, workflow
 REGISTRY = make_registry()
 TRIGGER = node("T", "n8n-nodes-base.manualTrigger")
 ITEMS = [{"name": "ada", "n": 3, "tags": ["x", "y"], "deep": {"a": {"b": 7}}}, {"name": "bob", "n": 5, "tags": []}]
-NOW = dt.datetime(2026, 3, 29, 0, 30, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 3, 29, 0, 30, tzinfo=dt.UTC)
 
 
 async def evaluate(expression: str, items: list[dict] | None = None, **settings: Any) -> list[Any]:

@@ -6,9 +6,8 @@ import pytest
 
 from engine.errors import NodeOperationError
 from engine.items import Item
-from engine.runner import StackEntry, WorkflowExecutor
 from engine.ports import Services
-from engine.runner import execute_workflow
+from engine.runner import StackEntry, WorkflowExecutor, execute_workflow
 from engine.workflow import parse_workflow
 
 from .nodes_for_tests import connect, make_registry, node, workflow

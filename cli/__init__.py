@@ -1,0 +1,27 @@
+"""The `knotwork` command line: `knotwork execute`, `knotwork validate` (more commands arrive with
+the runtime and teams issues)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from . import execute
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="knotwork", description="Knotwork workflow automation")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    execute.register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return int(args.handler(args))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
