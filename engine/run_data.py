@@ -92,6 +92,7 @@ class ExecutionResult:
     error: dict[str, Any] | None = None
     node_context: dict[str, dict[str, Any]] = field(default_factory=dict)
     static_data: dict[str, Any] = field(default_factory=dict)
+    state: dict[str, Any] | None = None  # where an unfinished run stopped (engine.resume)
 
     @property
     def finished(self) -> bool:

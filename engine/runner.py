@@ -25,6 +25,7 @@ from .graph import GraphIndex
 from .items import Item, PairedRef, item_from_json
 from .ports import Services
 from .registry import NodeRegistry
+from .resume import capture_state, restore_state
 from .routing import Router
 from .run_data import ExecutionResult, RunData, SourceRef, TaskData
 from .workflow import Workflow
@@ -98,13 +99,15 @@ async def execute_workflow(
     start_items: Sequence[Item | dict[str, Any]] | None = None,
     execution_id: str | None = None,
     timeout: float | None = None,
+    resume: dict[str, Any] | None = None,
 ) -> ExecutionResult:
     """Run a workflow to the end and return its result. Never raises for node failures: they
-    end the execution with status "error" and the error recorded on the failing node's run."""
+    end the execution with status "error" and the error recorded on the failing node's run.
+    `resume` is the `state` of an earlier result that did not succeed: the run continues there."""
     services = services or Services()
     executor = WorkflowExecutor(workflow, registry, services, mode, execution_id or uuid.uuid4().hex[:16])
     items = [item_from_json(item) for item in start_items] if start_items is not None else None
-    return await executor.run(start_node, items, timeout)
+    return await executor.run(start_node, items, timeout, resume)
 
 
 def resolve_timezone(name: Any, default: str) -> ZoneInfo:
@@ -146,7 +149,13 @@ class WorkflowExecutor:
         self._deadline: float | None = None
 
     # ---- the run loop ----------------------------------------------------------------------
-    async def run(self, start_node: str | None, start_items: list[Item] | None, timeout: float | None) -> ExecutionResult:
+    async def run(
+        self,
+        start_node: str | None,
+        start_items: list[Item] | None,
+        timeout: float | None,
+        resume: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
         state = self.run_state
         started_at = self.services.clock.now()
         timeout = self._effective_timeout(timeout)
@@ -155,12 +164,16 @@ class WorkflowExecutor:
         error: dict[str, Any] | None = None
         self.services.events.emit("workflow.started", {"executionId": state.execution_id, "mode": state.mode})
         try:
-            start = start_node or self.find_start_node()
-            if start is None:
-                raise NodeOperationError("The workflow has no node to start from (add a trigger node)")
-            if start not in self.workflow.nodes:
-                raise NodeOperationError(f"Start node '{start}' does not exist in the workflow")
-            state.stack = [StackEntry(start, [start_items if start_items is not None else [Item({})]], [])]
+            if resume is not None:
+                restore_state(state, resume)
+                self._check_resumable()
+            else:
+                start = start_node or self.find_start_node()
+                if start is None:
+                    raise NodeOperationError("The workflow has no node to start from (add a trigger node)")
+                if start not in self.workflow.nodes:
+                    raise NodeOperationError(f"Start node '{start}' does not exist in the workflow")
+                state.stack = [StackEntry(start, [start_items if start_items is not None else [Item({})]], [])]
             error = await self._process_stack()
             if error is not None:
                 status = "error"
@@ -180,6 +193,7 @@ class WorkflowExecutor:
             "workflow.finished", {"executionId": state.execution_id, "status": status}
         )
         return ExecutionResult(
+            state=capture_state(state) if status != "success" else None,
             status=status,
             mode=state.mode,
             started_at=started_at,
@@ -190,6 +204,13 @@ class WorkflowExecutor:
             node_context=state.node_contexts,
             static_data=dict(self.workflow.static_data),
         )
+
+    def _check_resumable(self) -> None:
+        missing = sorted({entry.node for entry in self.run_state.stack} - set(self.workflow.nodes))
+        if missing:
+            raise NodeOperationError(
+                f"Cannot resume: node(s) {', '.join(repr(m) for m in missing)} no longer exist in the workflow"
+            )
 
     def _effective_timeout(self, timeout: float | None) -> float | None:
         configured = self.workflow.settings.get("executionTimeout")
