@@ -143,6 +143,12 @@ SETTINGS: tuple[Setting, ...] = (
             positive_seconds),
     Setting('KNOTWORK_EXECUTION_TIMEOUT', '-1',
             'Default maximum run time of one execution, in seconds; -1 for no limit.', seconds_or_unlimited),
+    Setting('KNOTWORK_EXECUTIONS_MAX_AGE_HOURS', '336',
+            'Finished executions that stopped longer ago than this many hours are pruned (deleted with '
+            'their data); new, running and waiting ones are kept.', positive_whole_number),
+    Setting('KNOTWORK_EXECUTIONS_MAX_COUNT', '10000',
+            'Finished executions older than the newest this many are pruned (deleted with their data).',
+            positive_whole_number),
     Setting('KNOTWORK_STORAGE_SECRET', '',
             'Secret that signs NiceGUI session cookies. Empty: no per-user browser storage.', secret=True),
 )

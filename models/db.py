@@ -1,0 +1,203 @@
+"""The database: engine, sessions, schema upgrade and SQLite upkeep; database_url() reads it from settings.
+
+SQLite connections are tuned on connect (foreign keys on, WAL, busy timeout) and SQLAlchemy, not the
+sqlite3 module, emits BEGIN, so a session can take the write lock up front (`session(immediate=True)`).
+PostgreSQL URLs use psycopg 3 (`postgresql+psycopg://`); bare `postgresql://` URLs are read as that.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol, cast
+
+import orjson
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, event, make_url, text
+from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlmodel import Session
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS = Path(__file__).resolve().parent / 'migrations'
+DATABASE_FILE = 'knotwork.db'
+# Key of the PostgreSQL advisory lock that lets one process at a time upgrade the schema.
+_UPGRADE_LOCK_KEY = 0x6B6E6F74776F726B & 0x7FFFFFFFFFFFFFFF
+_SQLITE_PRAGMAS = (
+    # First, so that the pragmas below also wait when another process holds a lock.
+    'PRAGMA busy_timeout=5000',  # wait up to 5 s for a lock instead of failing at once
+    'PRAGMA foreign_keys=ON',  # off by default in SQLite: cascades and FK checks need it
+    'PRAGMA synchronous=NORMAL',  # with WAL: durable at checkpoints, far fewer fsyncs
+)
+
+
+class DatabaseSettings(Protocol):
+    """What database_url() reads from services.settings.Settings."""
+
+    @property
+    def database_url(self) -> str: ...
+
+    @property
+    def data_dir(self) -> Path: ...
+
+
+def database_url(settings: DatabaseSettings) -> str:
+    """KNOTWORK_DATABASE_URL when set, else a SQLite file in KNOTWORK_DATA_DIR (creating the folder)."""
+    if settings.database_url:
+        return normalise_url(settings.database_url)
+    folder = Path(settings.data_dir).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    return f'sqlite:///{folder / DATABASE_FILE}'
+
+
+def normalise_url(url: str) -> str:
+    """Point bare PostgreSQL URLs at the psycopg 3 driver; leave every other URL alone."""
+    for prefix in ('postgres://', 'postgresql://'):
+        if url.startswith(prefix):
+            return 'postgresql+psycopg://' + url.removeprefix(prefix)
+    return url
+
+
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+class Database:
+    """One database: an Engine plus sessions, schema upgrades and space reclamation."""
+
+    def __init__(self, url: str | URL, **engine_options: Any) -> None:
+        self.url = make_url(normalise_url(url) if isinstance(url, str) else url)
+        self.is_sqlite = self.url.get_backend_name() == 'sqlite'
+        options: dict[str, Any] = {'json_serializer': _json_dumps, 'json_deserializer': orjson.loads}
+        if not self.is_sqlite:
+            options['pool_pre_ping'] = True
+        options.update(engine_options)
+        self.engine: Engine = create_engine(self.url, **options)
+        if self.is_sqlite:
+            _tune_sqlite(self.engine)
+        # Shares the pool and the events; its sessions start with BEGIN IMMEDIATE on SQLite.
+        self._immediate_engine = self.engine.execution_options(sqlite_begin='IMMEDIATE')
+
+    def __repr__(self) -> str:
+        return f'Database({self.url.render_as_string(hide_password=True)!r})'
+
+    @contextmanager
+    def session(self, *, immediate: bool = False) -> Iterator[Session]:
+        """A Session that commits when the block ends and rolls back if it raises.
+
+        Objects stay usable after the block (expire_on_commit=False). `immediate=True` takes SQLite's
+        write lock at BEGIN: use it for read-then-write transactions, which otherwise fail with
+        "database is locked" when another writer commits between the read and the write (WAL
+        snapshots cannot be upgraded). It changes nothing on PostgreSQL.
+        """
+        bind = self._immediate_engine if immediate else self.engine
+        with Session(bind, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def upgrade(self) -> None:
+        """Bring the schema to the newest Alembic revision; safe when several processes start at once."""
+        config = Config()
+        config.set_main_option('script_location', str(MIGRATIONS))
+        with self._immediate_engine.connect() as connection:
+            if connection.dialect.name == 'postgresql':
+                connection.execute(text('SELECT pg_advisory_xact_lock(:key)'), {'key': _UPGRADE_LOCK_KEY})
+            config.attributes['connection'] = connection
+            command.upgrade(config, 'head')
+            connection.commit()
+
+    def reclaim_space(self) -> int:
+        """Give pages freed by deletes back to the file system; returns the bytes freed (0 off SQLite).
+
+        Needs the file to have been created with auto_vacuum=INCREMENTAL, which _tune_sqlite does.
+        """
+        if not self.is_sqlite:
+            return 0
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            before = _sqlite_size(cursor)
+            # The pragma frees one page per step, and cursor.execute() steps a statement without result
+            # rows just once (one page freed, even with fetchall()); executescript() runs it to the end.
+            sqlite_connection = cast(sqlite3.Connection, raw.driver_connection)
+            sqlite_connection.executescript('PRAGMA incremental_vacuum;')
+            # Copy the WAL back so the file itself shrinks; PASSIVE never waits for other connections.
+            cursor.execute('PRAGMA wal_checkpoint(PASSIVE)').fetchall()
+            return before - _sqlite_size(cursor)
+        finally:
+            raw.close()
+
+    def dispose(self) -> None:
+        """Close every pooled connection; the Database can still be used afterwards (it reconnects)."""
+        self.engine.dispose()
+
+
+def _sqlite_size(cursor: Any) -> int:
+    (page_count,) = cursor.execute('PRAGMA page_count').fetchone()
+    (page_size,) = cursor.execute('PRAGMA page_size').fetchone()
+    return int(page_count) * int(page_size)
+
+
+def _use_wal(cursor: Any) -> None:
+    """Switch the file to WAL (readers never block the writer, so UI and workers share it).
+
+    WAL is stored in the file, so this is a read except on a new file. There the switch needs the
+    file to itself and fails at once, without the busy timeout, when another process is opening the
+    same new file; it is retried for up to 5 s.
+    """
+    if cursor.execute('PRAGMA journal_mode').fetchone()[0] == 'wal':
+        return
+    deadline = time.monotonic() + 5
+    while True:
+        try:
+            (mode,) = cursor.execute('PRAGMA journal_mode=WAL').fetchone()
+            break
+        except sqlite3.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+    if mode not in ('wal', 'memory'):  # in-memory databases cannot use WAL, and need not
+        log.warning('SQLite stays in journal mode %s instead of WAL', mode)
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    """Install the SQLite connection events: auto-vacuum mode, pragmas, and SQLAlchemy-issued BEGIN."""
+
+    @event.listens_for(engine, 'first_connect')
+    def set_auto_vacuum(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        # auto_vacuum is stored in the file header and can change only while the file has no tables
+        # (afterwards only a full VACUUM switches it). first_connect runs once per engine, before the
+        # first connection can create anything, which is exactly when a new file is still empty.
+        cursor = dbapi_connection.cursor()
+        cursor.execute('PRAGMA auto_vacuum=INCREMENTAL')
+        (mode,) = cursor.execute('PRAGMA auto_vacuum').fetchone()
+        if mode != 2:
+            log.warning('%s was created without incremental auto-vacuum: pruned executions free space '
+                        'only after a manual VACUUM', engine.url.database)
+        cursor.close()
+
+    @event.listens_for(engine, 'connect')
+    def set_pragmas(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        # Stop the sqlite3 module from issuing BEGIN on its own (and COMMIT before DDL); begin() below
+        # issues it instead, DEFERRED or IMMEDIATE as the session asks.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in _SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+        _use_wal(cursor)
+        cursor.close()
+
+    @event.listens_for(engine, 'begin')
+    def begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get('sqlite_begin', 'DEFERRED')
+        connection.exec_driver_sql(f'BEGIN {mode}')

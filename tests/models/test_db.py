@@ -1,0 +1,146 @@
+"""The Database object: where it lives by default, sessions, and SQLite giving space back after pruning."""
+
+from __future__ import annotations
+
+import base64
+import os
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
+from sqlmodel import select
+
+from models import Database, Project, database_url
+from models.repositories import prune_executions, save_execution_data
+from services.settings import load_settings
+from tests import db_backend
+from tests.models.conftest import MakeExecution
+
+sqlite_only = pytest.mark.skipif(db_backend.uses_postgresql(), reason='SQLite behaviour')
+
+
+def test_the_default_database_is_a_sqlite_file_in_the_data_folder(tmp_path: Path) -> None:
+    data_dir = tmp_path / 'nested' / 'data'
+
+    url = database_url(load_settings({'KNOTWORK_DATA_DIR': str(data_dir)}))
+
+    assert url == f'sqlite:///{data_dir}/knotwork.db'
+    assert data_dir.is_dir()
+
+
+def test_a_relative_data_folder_is_made_absolute(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    assert database_url(load_settings({})) == f'sqlite:///{tmp_path}/data/knotwork.db'
+
+
+@pytest.mark.parametrize(('given', 'used'), [
+    ('postgresql+psycopg://kw@db/knotwork', 'postgresql+psycopg://kw@db/knotwork'),
+    ('postgresql://kw@db/knotwork', 'postgresql+psycopg://kw@db/knotwork'),
+    ('postgres://kw@db/knotwork', 'postgresql+psycopg://kw@db/knotwork'),
+    ('sqlite:////srv/knotwork.db', 'sqlite:////srv/knotwork.db'),
+])
+def test_a_configured_url_wins(given: str, used: str, tmp_path: Path) -> None:
+    settings = load_settings({'KNOTWORK_DATABASE_URL': given, 'KNOTWORK_DATA_DIR': str(tmp_path / 'unused')})
+
+    assert database_url(settings) == used
+    assert not (tmp_path / 'unused').exists()
+
+
+def test_pruning_limits_default_to_two_weeks_and_ten_thousand() -> None:
+    settings = load_settings({})
+
+    assert (settings.executions_max_age_hours, settings.executions_max_count) == (336, 10000)
+
+
+def test_a_session_rolls_back_when_its_block_raises(database: Database) -> None:
+    with pytest.raises(RuntimeError), database.session() as session:
+        session.add(Project(name='Half done'))
+        session.flush()
+        raise RuntimeError('boom')
+
+    with database.session() as session:
+        assert session.exec(select(Project)).all() == []
+
+
+@sqlite_only
+def test_immediate_sessions_take_the_write_lock_at_begin(database: Database) -> None:
+    sent: list[str] = []
+    event.listen(database.engine, 'before_cursor_execute', lambda *args: sent.append(args[2]))
+
+    with database.session() as session:
+        session.exec(select(Project))
+    with database.session(immediate=True) as session:
+        session.exec(select(Project))
+
+    assert [statement for statement in sent if statement.startswith('BEGIN')] == ['BEGIN DEFERRED',
+                                                                                   'BEGIN IMMEDIATE']
+
+
+@sqlite_only
+def test_read_then_write_needs_an_immediate_session_when_others_write(database: Database) -> None:
+    def write_elsewhere(name: str) -> threading.Thread:
+        def write() -> None:
+            with database.session() as other:
+                other.add(Project(name=name))
+
+        thread = threading.Thread(target=write)
+        thread.start()
+        return thread
+
+    # A deferred transaction that read before another writer committed cannot write any more ...
+    with pytest.raises(OperationalError, match='database is locked'), database.session() as session:
+        session.exec(select(Project)).all()
+        write_elsewhere('first').join()
+        session.add(Project(name='mine'))
+        session.flush()
+
+    # ... while an immediate one holds the lock from the start, so the other writer waits its turn.
+    with database.session(immediate=True) as session:
+        session.exec(select(Project)).all()
+        other = write_elsewhere('second')
+        session.add(Project(name='mine'))
+    other.join()
+    with database.session() as session:
+        assert sorted(project.name for project in session.exec(select(Project))) == ['first', 'mine', 'second']
+
+
+def sqlite_sizes(database: Database) -> tuple[int, int]:
+    """(bytes of pages the database uses, bytes of the file on disk)."""
+    with database.engine.connect() as connection:
+        pages = connection.exec_driver_sql('PRAGMA page_count').scalar_one()
+        page_size = connection.exec_driver_sql('PRAGMA page_size').scalar_one()
+    return pages * page_size, os.path.getsize(database.url.database or '')
+
+
+@sqlite_only
+def test_pruned_executions_give_their_space_back(database: Database, make_execution: MakeExecution) -> None:
+    # Given 200 finished executions holding about 15 kB of data each
+    ids = [make_execution('success') for _ in range(200)]
+    with database.session() as session:
+        for execution_id in ids:
+            noise: dict[str, Any] = {'blob': base64.b64encode(os.urandom(12_000)).decode()}
+            save_execution_data(session, execution_id, {'nodes': []}, noise)
+    database.reclaim_space()  # checkpoint the WAL so the file holds everything
+    used_before, file_before = sqlite_sizes(database)
+
+    # When they are pruned, the pages are only freed inside the file
+    with database.session() as session:
+        assert prune_executions(session, max_age_hours=None, max_count=0, now=datetime.now(UTC)) == 200
+    assert sqlite_sizes(database)[0] == used_before
+
+    # Then reclaim_space() gives them back to the file system
+    freed = database.reclaim_space()
+    used_after, file_after = sqlite_sizes(database)
+    assert used_before > 2_000_000
+    assert used_after < used_before / 10
+    assert freed == used_before - used_after
+    assert file_after < file_before / 10
+
+
+def test_reclaiming_space_with_nothing_deleted_frees_nothing(database: Database) -> None:
+    assert database.reclaim_space() == 0  # and off SQLite it never does anything
