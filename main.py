@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from nicegui import ui
+from nicegui import app, ui
 
+from services.runtime import build_runtime
 from services.settings import SettingsError, load_settings
 from ui.app_setup import register
 
@@ -13,7 +14,11 @@ def main() -> None:
         settings = load_settings()
     except SettingsError as error:
         raise SystemExit(f'knotwork: {error}') from None
-    register(settings)
+    runtime = build_runtime(settings)
+    if not runtime.queue_mode:
+        app.on_startup(runtime.start_embedded)
+    app.on_shutdown(runtime.close)
+    register(settings, runtime)
     ui.run(
         host=settings.host,
         port=settings.port,

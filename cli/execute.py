@@ -67,7 +67,7 @@ async def _execute(workflow: Any, registry: Any, settings: Any, mode: str, start
     sandbox = build_sandbox(settings)
     try:
         services = build_services(settings, sandbox)
-        timeout = settings.execution_timeout if settings.execution_timeout > 0 else None
+        timeout = settings.executions_timeout if settings.executions_timeout > 0 else None
         result = await execute_workflow(
             workflow, registry, services=services, mode=mode, start_items=start_items, timeout=timeout
         )

@@ -72,6 +72,21 @@ def seconds_or_unlimited(raw: str) -> int:
     return value
 
 
+def save_choice(raw: str) -> str:
+    if raw not in ('all', 'none'):
+        raise ValueError('expected all or none')
+    return raw
+
+
+def boolean(raw: str) -> bool:
+    lowered = raw.lower()
+    if lowered in ('true', '1', 'yes', 'on'):
+        return True
+    if lowered in ('false', '0', 'no', 'off'):
+        return False
+    raise ValueError('expected true or false')
+
+
 def comma_list(raw: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in raw.split(',') if part.strip())
 
@@ -141,8 +156,20 @@ SETTINGS: tuple[Setting, ...] = (
             positive_whole_number),
     Setting('KNOTWORK_EXPRESSION_TIMEOUT', '5', 'Time limit of one {{ }} expression evaluation, in seconds.',
             positive_seconds),
-    Setting('KNOTWORK_EXECUTION_TIMEOUT', '-1',
+    Setting('KNOTWORK_EXECUTIONS_TIMEOUT', '-1',
             'Default maximum run time of one execution, in seconds; -1 for no limit.', seconds_or_unlimited),
+    Setting('KNOTWORK_EXECUTIONS_SAVE_ON_SUCCESS', 'all',
+            "Keep the run data of successful executions: all or none (a workflow's "
+            'saveDataSuccessExecution setting overrides it). The execution row is always kept.', save_choice),
+    Setting('KNOTWORK_EXECUTIONS_SAVE_ON_ERROR', 'all',
+            "Keep the run data of failed executions: all or none (a workflow's saveDataErrorExecution "
+            'setting overrides it).', save_choice),
+    Setting('KNOTWORK_EXECUTIONS_SAVE_MANUAL', 'true',
+            "Keep the run data of executions started in the editor (a workflow's saveManualExecutions "
+            'setting overrides it).', boolean),
+    Setting('KNOTWORK_WORKER_CONCURRENCY', '4',
+            'Executions one process runs at the same time (threads of the embedded worker or of '
+            'each worker.py process).', positive_whole_number),
     Setting('KNOTWORK_EXECUTIONS_MAX_AGE_HOURS', '336',
             'Finished executions that stopped longer ago than this many hours are pruned (deleted with '
             'their data); new, running and waiting ones are kept.', positive_whole_number),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +13,22 @@ from engine.registry import NodeRegistry
 from engine.run_data import ExecutionResult
 from engine.runner import execute_workflow
 from engine.workflow import parse_workflow
+from models.db import Database
+from tests import db_backend
+
+
+@pytest.fixture(scope="session")
+def server_database() -> Iterator[str | None]:
+    """The session's PostgreSQL database URL, or None when the tests run on SQLite files."""
+    with db_backend.session_database() as url:
+        yield url
+
+
+@pytest.fixture
+def database(tmp_path: Path, server_database: str | None) -> Iterator[Database]:
+    """A migrated, empty database on the backend KNOTWORK_TEST_DATABASE_URL chooses."""
+    with db_backend.open_test_database(tmp_path, server_database) as database:
+        yield database
 
 
 @pytest.fixture(scope="session")

@@ -1,25 +1,19 @@
-"""worker.py says queue mode is not available yet and exits 2 instead of faking a worker."""
+"""worker.py refuses to start without KNOTWORK_REDIS_URL (embedded mode needs no worker)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-import worker
-
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_main_returns_2_and_explains(capsys: pytest.CaptureFixture[str]) -> None:
-    assert worker.main() == 2
-    assert 'queue mode is not available yet' in capsys.readouterr().err
-
-
-def test_running_the_script_exits_2() -> None:
-    result = subprocess.run([sys.executable, str(ROOT / 'worker.py')], capture_output=True, text=True,
-                            timeout=60, stdin=subprocess.DEVNULL)
-    assert result.returncode == 2
-    assert 'queue mode is not available yet' in result.stderr
+def test_the_worker_needs_a_redis_url(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KNOTWORK_", "PYTEST_"))}
+    env["KNOTWORK_DATA_DIR"] = str(tmp_path)
+    result = subprocess.run([sys.executable, str(ROOT / "worker.py")], capture_output=True, text=True,
+                            timeout=60, stdin=subprocess.DEVNULL, env=env, cwd=ROOT)
+    assert result.returncode != 0
+    assert "set KNOTWORK_REDIS_URL" in result.stderr

@@ -8,15 +8,18 @@ from nicegui import app
 from nicegui.storage import Storage
 
 from api import health
+from services.runtime import Runtime
 from services.settings import Settings
 from ui.pages import home
 
 
-def register(settings: Settings) -> None:
+def register(settings: Settings, runtime: Runtime | None = None) -> None:
     """Register routes and pages, and keep NiceGUI's server-side storage inside the data folder.
 
     Call once per process, before ui.run(): a second call would register every route twice.
+    `runtime` is what pages and routes use to reach workflows and executions.
     """
+    app.state.runtime = runtime
     use_storage_dir(settings.data_dir / 'nicegui')
     app.include_router(health.router)
     home.register()

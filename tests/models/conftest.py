@@ -3,15 +3,13 @@ a project with a workflow in it, and a factory for executions in any status."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from models import Database, Project, Workflow
 from models.repositories import create_execution, transition
-from tests import db_backend
 
 # The moves that take a new execution to each status.
 PATH_TO = {
@@ -25,18 +23,6 @@ PATH_TO = {
 }
 
 MakeExecution = Callable[..., int]
-
-
-@pytest.fixture(scope='session')
-def server_database() -> Iterator[str | None]:
-    with db_backend.session_database() as url:
-        yield url
-
-
-@pytest.fixture
-def database(tmp_path: Path, server_database: str | None) -> Iterator[Database]:
-    with db_backend.open_test_database(tmp_path, server_database) as database:
-        yield database
 
 
 @pytest.fixture

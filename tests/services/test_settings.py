@@ -26,7 +26,7 @@ def test_defaults_when_environment_is_empty() -> None:
     assert settings.code_memory_mb == 512
     assert settings.code_workers == 1
     assert settings.expression_timeout == 5.0
-    assert settings.execution_timeout == -1
+    assert settings.executions_timeout == -1
     assert settings.storage_secret == ''
 
 
@@ -38,7 +38,7 @@ def test_values_are_parsed_to_their_types() -> None:
         'KNOTWORK_TIMEZONE': 'Europe/Berlin',
         'KNOTWORK_NODES_EXCLUDE': 'knotwork.code, knotwork.executeCommand,,',
         'KNOTWORK_CODE_TIMEOUT': '2.5',
-        'KNOTWORK_EXECUTION_TIMEOUT': '600',
+        'KNOTWORK_EXECUTIONS_TIMEOUT': '600',
     }
 
     settings = load_settings(environ)
@@ -49,7 +49,7 @@ def test_values_are_parsed_to_their_types() -> None:
     assert settings.timezone == 'Europe/Berlin'
     assert settings.nodes_exclude == ('knotwork.code', 'knotwork.executeCommand')
     assert settings.code_timeout == 2.5
-    assert settings.execution_timeout == 600
+    assert settings.executions_timeout == 600
 
 
 def test_an_empty_variable_takes_the_default() -> None:
@@ -61,7 +61,7 @@ def test_an_empty_variable_takes_the_default() -> None:
     ('KNOTWORK_PORT', '70000', 'from 1 to 65535'),
     ('KNOTWORK_CODE_TIMEOUT', '0', 'greater than 0'),
     ('KNOTWORK_CODE_MEMORY_MB', '-5', 'at least 1'),
-    ('KNOTWORK_EXECUTION_TIMEOUT', '0', '-1 (no limit)'),
+    ('KNOTWORK_EXECUTIONS_TIMEOUT', '0', '-1 (no limit)'),
     ('KNOTWORK_TIMEZONE', 'Mars/Olympus', 'IANA time zone'),
 ])
 def test_invalid_value_names_the_variable(name: str, value: str, reason: str) -> None:
@@ -118,7 +118,7 @@ def test_required_settings_are_declared() -> None:
         'KNOTWORK_HOST', 'KNOTWORK_PORT', 'KNOTWORK_DATA_DIR', 'KNOTWORK_DATABASE_URL', 'KNOTWORK_REDIS_URL',
         'KNOTWORK_ENCRYPTION_KEY', 'KNOTWORK_PUBLIC_URL', 'KNOTWORK_TIMEZONE', 'KNOTWORK_NODES_EXCLUDE',
         'KNOTWORK_CODE_TIMEOUT', 'KNOTWORK_CODE_MEMORY_MB', 'KNOTWORK_CODE_WORKERS',
-        'KNOTWORK_EXPRESSION_TIMEOUT', 'KNOTWORK_EXECUTION_TIMEOUT', 'KNOTWORK_STORAGE_SECRET',
+        'KNOTWORK_EXPRESSION_TIMEOUT', 'KNOTWORK_EXECUTIONS_TIMEOUT', 'KNOTWORK_STORAGE_SECRET',
     } <= names
 
 

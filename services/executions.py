@@ -1,0 +1,334 @@
+"""Executions as a service: persist, enqueue, run in a worker thread, record, cancel, retry,
+recover. Every path persists the execution row (`new`) before anything is enqueued, and every
+status change goes through the monotonic `transition` (a finished execution never changes)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import col, select
+
+from engine.errors import WorkflowValidationError
+from engine.ports import Services
+from engine.registry import NodeRegistry
+from engine.runner import execute_workflow
+from engine.sandbox.pool import SandboxPool
+from engine.workflow import parse_workflow
+from models.db import Database
+from models.executions import Execution
+from models.repositories import create_execution, load_execution_data, save_execution_data, transition
+from models.types import utcnow
+
+from .events import CONTROL, EXECUTIONS, BusEventSink, EventBus
+
+log = logging.getLogger(__name__)
+
+RETRYABLE = frozenset({"error", "canceled", "crashed"})
+
+
+@dataclass(frozen=True)
+class RunPolicy:
+    """Instance-wide defaults; a workflow's settings override them (n8n's names and values)."""
+
+    save_success: str = "all"  # saveDataSuccessExecution: all | none
+    save_error: str = "all"  # saveDataErrorExecution: all | none
+    save_manual: bool = True  # saveManualExecutions
+    timeout: float | None = None  # seconds; None: no limit
+    timezone: str = "UTC"
+    expression_timeout: float = 5.0
+    code_workers: int = 1
+    code_memory_mb: int = 512
+    code_timeout: float = 30.0
+    variables: Mapping[str, str] = field(default_factory=dict)
+
+    def saves(self, settings: Mapping[str, Any], mode: str, status: str) -> bool:
+        """Whether the run data of an execution is kept (the execution row always is)."""
+        if mode == "manual" and not _setting(settings, "saveManualExecutions", self.save_manual):
+            return False
+        if status == "success":
+            return _setting(settings, "saveDataSuccessExecution", self.save_success) != "none"
+        if status in ("error", "crashed", "canceled"):
+            return _setting(settings, "saveDataErrorExecution", self.save_error) != "none"
+        return True
+
+
+def _setting(settings: Mapping[str, Any], name: str, default: Any) -> Any:
+    value = settings.get(name, "DEFAULT")
+    return default if value in ("DEFAULT", None) else value
+
+
+class ExecutionRuntime:
+    """Starts and runs executions in this process. `enqueue(execution_id)` hands an id to the
+    broker; Dramatiq worker threads call `run(execution_id)`."""
+
+    def __init__(
+        self,
+        db: Database,
+        registry: NodeRegistry,
+        bus: EventBus,
+        policy: RunPolicy,
+        worker_id: str,
+        enqueue: Callable[[int], None],
+    ) -> None:
+        self.db = db
+        self.registry = registry
+        self.bus = bus
+        self.policy = policy
+        self.worker_id = worker_id
+        self.enqueue = enqueue
+        self._running: dict[int, tuple[asyncio.AbstractEventLoop, asyncio.Event]] = {}
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._pools: list[tuple[asyncio.AbstractEventLoop, SandboxPool]] = []
+        self._unsubscribe = bus.subscribe(CONTROL, self._on_control)
+
+    # ---- starting ----------------------------------------------------------------------------
+    def start(
+        self,
+        workflow: Mapping[str, Any],
+        *,
+        workflow_id: str,
+        project_id: str,
+        mode: str,
+        start_items: list[Any] | None = None,
+        start_node: str | None = None,
+        resume: dict[str, Any] | None = None,
+        retry_of: int | None = None,
+    ) -> int:
+        """Persist a `new` execution with its workflow snapshot, then enqueue it."""
+        snapshot: dict[str, Any] = {"workflow": dict(workflow)}
+        if start_items is not None:
+            snapshot["startItems"] = start_items
+        if start_node is not None:
+            snapshot["startNode"] = start_node
+        if resume is not None:
+            snapshot["resume"] = resume
+        with self.db.session() as session:
+            execution = create_execution(session, workflow_id, project_id, mode, retry_of=retry_of)
+            assert execution.id is not None
+            save_execution_data(session, execution.id, snapshot, {})
+            execution_id = execution.id
+        self.enqueue(execution_id)
+        return execution_id
+
+    # ---- running (worker threads) --------------------------------------------------------------
+    def run(self, execution_id: int) -> str | None:
+        """Run one execution to its end; returns its final status (None if it was not `new`)."""
+        loop = self._thread_loop()
+        try:
+            return loop.run_until_complete(self._run(execution_id))
+        except Exception as error:  # a bug or a lost database: never leave it `running`
+            log.exception("execution %s crashed", execution_id)
+            self._finish_crashed(execution_id, f"{type(error).__name__}: {error}")
+            return "crashed"
+
+    async def _run(self, execution_id: int) -> str | None:
+        with self.db.session() as session:
+            if not transition(session, execution_id, "running", started_at=utcnow(), worker_id=self.worker_id):
+                return None  # canceled while queued, or a duplicate delivery of a finished run
+            execution = session.get(Execution, execution_id)
+            loaded = load_execution_data(session, execution_id)
+        assert execution is not None
+        if loaded is None:
+            return self._finish(execution, "crashed", None, None, error="its workflow snapshot is missing")
+        snapshot = loaded[0]
+        try:
+            workflow = parse_workflow(snapshot["workflow"], self.registry)
+        except WorkflowValidationError as error:
+            return self._finish(execution, "error", snapshot, None, error=f"Invalid workflow: {error}")
+        cancel = asyncio.Event()
+        with self._lock:
+            self._running[execution_id] = (asyncio.get_running_loop(), cancel)
+        try:
+            services = Services(
+                events=BusEventSink(self.bus, execution_id, execution.workflow_id),
+                code_runner=self._thread_pool(),
+                cancel_event=cancel,
+                variables=self.policy.variables,
+                default_timezone=self.policy.timezone,
+                expression_timeout=self.policy.expression_timeout,
+            )
+            result = await execute_workflow(
+                workflow,
+                self.registry,
+                services=services,
+                mode=execution.mode,
+                execution_id=str(execution_id),
+                start_node=snapshot.get("startNode"),
+                start_items=snapshot.get("startItems"),
+                timeout=self.policy.timeout,
+                resume=snapshot.get("resume"),
+            )
+        finally:
+            with self._lock:
+                self._running.pop(execution_id, None)
+        document = result.to_json()
+        document["state"] = result.state
+        keep = self.policy.saves(workflow.settings, execution.mode, result.status)
+        error = (result.error or {}).get("message")
+        return self._finish(execution, result.status, snapshot, document if keep else None, error=error,
+                            last_node=result.last_node_executed)
+
+    def _finish(
+        self,
+        execution: Execution,
+        status: str,
+        snapshot: dict[str, Any] | None,
+        document: dict[str, Any] | None,
+        *,
+        error: str | None = None,
+        last_node: str | None = None,
+    ) -> str:
+        assert execution.id is not None
+        with self.db.session() as session:
+            if document is not None and snapshot is not None:
+                save_execution_data(session, execution.id, snapshot, document)
+            moved = transition(session, execution.id, status, last_node=last_node, error_message=error)
+            if moved and status == "success" and execution.retry_of is not None:
+                session.exec(  # type: ignore[call-overload]
+                    update(Execution)
+                    .where(col(Execution.id) == execution.retry_of)
+                    .values(retry_success_id=execution.id)
+                )
+        self.bus.publish(
+            EXECUTIONS,
+            {"event": "execution.finished", "executionId": execution.id, "workflowId": execution.workflow_id,
+             "status": status},
+        )
+        return status
+
+    def _finish_crashed(self, execution_id: int, message: str) -> None:
+        try:
+            with self.db.session() as session:
+                transition(session, execution_id, "crashed", error_message=message)
+        except Exception:
+            log.exception("could not mark execution %s as crashed", execution_id)
+
+    def _thread_loop(self) -> asyncio.AbstractEventLoop:
+        loop = getattr(self._local, "loop", None)
+        if loop is None:
+            loop = self._local.loop = asyncio.new_event_loop()
+        return loop
+
+    def _thread_pool(self) -> SandboxPool:
+        """One sandbox pool per worker thread (a pool belongs to one event loop); its
+        processes start on the first Code node this thread runs."""
+        pool = getattr(self._local, "pool", None)
+        if pool is None:
+            pool = self._local.pool = SandboxPool(
+                workers=self.policy.code_workers,
+                memory_mb=self.policy.code_memory_mb,
+                timeout_s=self.policy.code_timeout,
+            )
+            with self._lock:
+                self._pools.append((self._thread_loop(), pool))
+        return pool
+
+    # ---- control ---------------------------------------------------------------------------------
+    def cancel(self, execution_id: int) -> bool:
+        """Stop an execution: a queued one is canceled at once, a running one at its next node
+        (or at once if a node is awaiting, e.g. user code in the sandbox). False if finished."""
+        with self.db.session() as session:
+            # Only a queued run is canceled here; a running one must stop itself, so that its
+            # run data is recorded (the conditional UPDATE wins or loses against the worker).
+            canceled_queued = session.exec(  # type: ignore[call-overload]
+                update(Execution)
+                .where(col(Execution.id) == execution_id, col(Execution.status) == "new")
+                .values(status="canceled", stopped_at=utcnow(), error_message="Canceled before it started")
+            ).rowcount == 1
+            execution = session.get(Execution, execution_id)
+            session.refresh(execution) if execution is not None else None
+        if execution is None:
+            return False
+        if canceled_queued:
+            self.bus.publish(EXECUTIONS, {"event": "execution.finished", "executionId": execution_id,
+                                          "workflowId": execution.workflow_id, "status": "canceled"})
+            return True
+        if execution.status == "running":
+            self.bus.publish(CONTROL, {"cancel": execution_id})
+            return True
+        return False
+
+    def _on_control(self, channel: str, event: dict[str, Any]) -> None:
+        execution_id = event.get("cancel")
+        with self._lock:
+            entry = self._running.get(execution_id) if isinstance(execution_id, int) else None
+        if entry is not None:
+            loop, cancel = entry
+            loop.call_soon_threadsafe(cancel.set)
+
+    def retry(self, execution_id: int, *, from_failed_node: bool = True,
+              workflow: Mapping[str, Any] | None = None) -> int:
+        """A new execution (mode `retry`) of a failed one: from the failed node with the saved run
+        data, or from the start with `workflow` (the current version) or the original snapshot."""
+        with self.db.session() as session:
+            execution = session.get(Execution, execution_id)
+            loaded = load_execution_data(session, execution_id)
+        if execution is None:
+            raise LookupError(f"execution {execution_id} does not exist")
+        if execution.status not in RETRYABLE:
+            raise ValueError(f"execution {execution_id} is {execution.status}; only failed executions can be retried")
+        if loaded is None:
+            raise ValueError(f"execution {execution_id} has no saved data to retry from")
+        snapshot, document = loaded
+        if from_failed_node:
+            state = document.get("state")
+            if not state:
+                raise ValueError(f"execution {execution_id} saved no run data, so it can only be retried from the start")
+            return self.start(snapshot["workflow"], workflow_id=execution.workflow_id,
+                              project_id=execution.project_id, mode="retry", resume=state,
+                              retry_of=execution_id)
+        return self.start(workflow or snapshot["workflow"], workflow_id=execution.workflow_id,
+                          project_id=execution.project_id, mode="retry",
+                          start_items=snapshot.get("startItems"), start_node=snapshot.get("startNode"),
+                          retry_of=execution_id)
+
+    # ---- recovery ----------------------------------------------------------------------------------
+    def recover(self, *, crash_running: bool, requeue_older_than: timedelta = timedelta(0)) -> tuple[int, int]:
+        """After a restart: `running` rows become `crashed` (only when this process is the only
+        one that runs executions), and `new` rows are enqueued again (a second delivery is
+        harmless: only one run can move an execution out of `new`). Returns (requeued, crashed)."""
+        crashed = 0
+        with self.db.session() as session:
+            if crash_running:
+                running = session.exec(select(Execution.id).where(col(Execution.status) == "running")).all()
+                for execution_id in running:
+                    crashed += transition(session, execution_id, "crashed",
+                                          error_message="Knotwork stopped while this execution was running")
+            cutoff = utcnow() - requeue_older_than
+            queued = session.exec(
+                select(Execution.id).where(col(Execution.status) == "new", col(Execution.created_at) <= cutoff)
+                .order_by(col(Execution.id))
+            ).all()
+        for execution_id in queued:
+            self.enqueue(execution_id)
+        return len(queued), crashed
+
+    def crash_orphans(self, alive_workers: set[str]) -> int:
+        """Queue mode: running executions whose worker stopped sending heartbeats are `crashed`."""
+        crashed = 0
+        with self.db.session() as session:
+            rows = session.exec(
+                select(Execution.id, Execution.worker_id).where(col(Execution.status) == "running")
+            ).all()
+            for execution_id, worker_id in rows:
+                if worker_id not in alive_workers:
+                    crashed += transition(session, execution_id, "crashed",
+                                          error_message=f"Worker {worker_id} stopped while running this execution")
+        return crashed
+
+    def close(self) -> None:
+        self._unsubscribe()
+        with self._lock:
+            pools = list(self._pools)
+            self._pools.clear()
+        for loop, pool in pools:
+            if not loop.is_closed() and not loop.is_running():
+                loop.run_until_complete(pool.close())

@@ -1,0 +1,116 @@
+"""Background upkeep threads: worker presence (queue mode) and pruning of old executions."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from models.db import Database
+from models.repositories import prune_executions
+from models.types import utcnow
+
+if TYPE_CHECKING:
+    from .executions import ExecutionRuntime
+
+log = logging.getLogger(__name__)
+
+PRESENCE_PREFIX = "knotwork:worker:"
+# A `new` execution older than this is enqueued again (its message may have been lost with a
+# web process); a duplicate delivery is harmless because only one run can leave `new`.
+STALE_NEW_AFTER = timedelta(minutes=2)
+
+
+class _Periodic:
+    """A daemon thread calling `tick` every `interval` seconds until stopped."""
+
+    def __init__(self, name: str, interval: float) -> None:
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.tick()
+            except Exception:
+                log.exception("%s failed", self._thread.name)
+            self._stop.wait(self._interval)
+
+    def tick(self) -> None:
+        raise NotImplementedError
+
+
+class WorkerPresence(_Periodic):
+    """Queue mode: this worker's heartbeat key in Redis, and crash detection for the others.
+
+    Every few seconds it renews `knotwork:worker:<id>` (expiring after `ttl`), marks `running`
+    executions of workers whose key expired as `crashed`, and enqueues stale `new` ones again.
+    """
+
+    def __init__(self, redis_url: str, worker_id: str, executions: ExecutionRuntime,
+                 interval: float = 2.0, ttl: float = 10.0) -> None:
+        super().__init__("knotwork-presence", interval)
+        import redis
+
+        self._redis = redis.Redis.from_url(redis_url)
+        self._key = PRESENCE_PREFIX + worker_id
+        self._ttl_ms = int(ttl * 1000)
+        self._executions = executions
+        self._redis.set(self._key, "1", px=self._ttl_ms)  # present before the first message
+
+    def tick(self) -> None:
+        self._redis.set(self._key, "1", px=self._ttl_ms)
+        alive = {key.decode()[len(PRESENCE_PREFIX):] for key in self._redis.scan_iter(PRESENCE_PREFIX + "*")}
+        crashed = self._executions.crash_orphans(alive)
+        requeued, _ = self._executions.recover(crash_running=False, requeue_older_than=STALE_NEW_AFTER)
+        if crashed or requeued:
+            log.info("presence: %s executions of stopped workers crashed, %s stale ones queued again",
+                     crashed, requeued)
+
+    def stop(self) -> None:
+        super().stop()
+        try:
+            self._redis.delete(self._key)
+        finally:
+            self._redis.close()
+
+
+class Housekeeper(_Periodic):
+    """Prunes old executions and gives SQLite's freed pages back, hourly. With a Redis URL only
+    one process of the deployment does it per hour (a lock key)."""
+
+    def __init__(self, db: Database, *, max_age_hours: int, max_count: int, redis_url: str = "",
+                 interval: float = 3600.0) -> None:
+        super().__init__("knotwork-housekeeper", interval)
+        self._db = db
+        self._max_age_hours = max_age_hours
+        self._max_count = max_count
+        self._redis_url = redis_url
+
+    def tick(self) -> None:
+        if self._redis_url and not self._take_lock():
+            return
+        with self._db.session() as session:
+            pruned = prune_executions(session, self._max_age_hours, self._max_count, utcnow())
+        if pruned:
+            freed = self._db.reclaim_space()
+            log.info("pruned %s executions, freed %s bytes", pruned, freed)
+
+    def _take_lock(self) -> bool:
+        import redis
+
+        client = redis.Redis.from_url(self._redis_url)
+        try:
+            return bool(client.set("knotwork:housekeeper", "1", nx=True, ex=int(self._interval * 0.9) or 1))
+        finally:
+            client.close()

@@ -1,0 +1,115 @@
+"""Building a process's runtime from settings: database, registry, event bus, broker, the
+execution runtime, and (by role) the embedded worker or the queue worker's presence and upkeep.
+
+Composition roots (main.py, worker.py, the CLI) call `build_runtime` once and `close` at exit.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import dramatiq
+
+from engine.registry import NodeRegistry
+from models.db import Database, database_url
+
+from .engine_setup import build_registry
+from .events import EventBus, LocalEventBus, RedisEventBus
+from .executions import ExecutionRuntime, RunPolicy
+from .housekeeping import Housekeeper, WorkerPresence
+from .queue import EmbeddedWorker, declare_execution_actor, make_broker
+from .settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    registry: NodeRegistry
+    bus: EventBus
+    broker: dramatiq.Broker
+    executions: ExecutionRuntime
+    worker_id: str
+    _stoppers: list[Any] = field(default_factory=list)
+
+    @property
+    def queue_mode(self) -> bool:
+        return bool(self.settings.redis_url)
+
+    def start_embedded(self) -> None:
+        """Embedded mode: run executions in this process; recover what a previous run left."""
+        worker = EmbeddedWorker(self.broker, self.settings.worker_concurrency)
+        worker.start()
+        self._stoppers.append(worker.stop)
+        requeued, crashed = self.executions.recover(crash_running=True)
+        if requeued or crashed:
+            log.info("recovered executions: %s queued again, %s marked crashed", requeued, crashed)
+        self._start_housekeeper(leader_lock=False)
+
+    def start_queue_worker(self) -> None:
+        """Queue mode, worker process: announce this worker and keep crashed runs visible."""
+        presence = WorkerPresence(self.settings.redis_url, self.worker_id, self.executions)
+        presence.start()
+        self._stoppers.append(presence.stop)
+        self._start_housekeeper(leader_lock=True)
+
+    def _start_housekeeper(self, leader_lock: bool) -> None:
+        housekeeper = Housekeeper(
+            self.db,
+            max_age_hours=self.settings.executions_max_age_hours,
+            max_count=self.settings.executions_max_count,
+            redis_url=self.settings.redis_url if leader_lock else "",
+        )
+        housekeeper.start()
+        self._stoppers.append(housekeeper.stop)
+
+    def close(self) -> None:
+        for stop in reversed(self._stoppers):
+            try:
+                stop()
+            except Exception:
+                log.exception("error while stopping %s", stop)
+        self._stoppers.clear()
+        self.executions.close()
+        self.bus.close()
+        self.db.dispose()
+
+
+def run_policy(settings: Settings) -> RunPolicy:
+    timeout = settings.executions_timeout
+    return RunPolicy(
+        save_success=settings.executions_save_on_success,
+        save_error=settings.executions_save_on_error,
+        save_manual=settings.executions_save_manual,
+        timeout=float(timeout) if timeout > 0 else None,
+        timezone=settings.timezone,
+        expression_timeout=settings.expression_timeout,
+        code_workers=settings.code_workers,
+        code_memory_mb=settings.code_memory_mb,
+        code_timeout=settings.code_timeout,
+    )
+
+
+def build_runtime(settings: Settings, *, upgrade: bool = True) -> Runtime:
+    db = Database(database_url(settings))
+    if upgrade:
+        db.upgrade()
+    registry = build_registry(settings)
+    bus: EventBus = RedisEventBus(settings.redis_url) if settings.redis_url else LocalEventBus()
+    broker = make_broker(settings.redis_url)
+    worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    actor_holder: list[dramatiq.Actor] = []
+    executions = ExecutionRuntime(
+        db, registry, bus, run_policy(settings), worker_id, enqueue=lambda execution_id: actor_holder[0].send(execution_id)
+    )
+    actor_holder.append(declare_execution_actor(broker, executions.run))
+    return Runtime(settings, db, registry, bus, broker, executions, worker_id)
+
+
