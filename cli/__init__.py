@@ -7,13 +7,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import execute
+from . import execute, workflows
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="knotwork", description="Knotwork workflow automation")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     execute.register(commands)
+    workflows.register(commands)
     return parser
 
 

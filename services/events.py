@@ -99,6 +99,7 @@ class RedisEventBus:
     def close(self) -> None:
         if self._thread is not None:
             self._thread.stop()
+            self._thread.join(timeout=2)
             self._thread = None
         self._pubsub.close()
         self._redis.close()
