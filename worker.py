@@ -13,8 +13,7 @@ import sys
 import threading
 from typing import Any
 
-import dramatiq
-
+from services.queue import make_worker
 from services.runtime import Runtime, build_runtime
 from services.settings import SettingsError, load_settings
 
@@ -49,7 +48,7 @@ def main() -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     runtime.broker.emit_after("process_boot")
-    worker = dramatiq.Worker(runtime.broker, worker_threads=runtime.settings.worker_concurrency, worker_timeout=100)
+    worker = make_worker(runtime.broker, runtime.settings.worker_concurrency)
     worker.start()
     print(f"knotwork worker {runtime.worker_id}: consuming executions", flush=True)
     stop.wait()

@@ -124,7 +124,7 @@ def with_postgres(action):  # type: ignore[no-untyped-def]
 def main() -> None:
     repeats = int(os.environ.get("QUEUE_BENCH_REPEATS", "3"))
     results: dict[tuple[str, int], float] = {}
-    for backend in ("postgresql", "sqlite"):
+    for backend in os.environ.get("QUEUE_BENCH_BACKENDS", "postgresql,sqlite").split(","):
         for processes in (1, 2):
             rates = []
             for _ in range(repeats):

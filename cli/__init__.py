@@ -1,5 +1,4 @@
-"""The `knotwork` command line: `knotwork execute`, `knotwork validate` (more commands arrive with
-the runtime and teams issues)."""
+"""The `knotwork` command line: execute, validate, import, export, worker."""
 
 from __future__ import annotations
 
@@ -7,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import execute, workflows
+from . import execute, worker, workflows
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,6 +14,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     execute.register(commands)
     workflows.register(commands)
+    worker.register(commands)
     return parser
 
 

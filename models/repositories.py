@@ -205,3 +205,68 @@ def _expire_cached(session: Session, model: type[Any], primary_key: int) -> None
     instance = session.identity_map.get(session.identity_key(model, primary_key))
     if instance is not None:
         session.expire(instance)
+
+
+# The hot path of a worker: the fewest statements per execution (each round trip counts at
+# hundreds of executions per second). Core statements, so SQLAlchemy compiles them once.
+
+
+def start_execution_row(session: Session, workflow_id: str, project_id: str, mode: str,
+                        snapshot: dict[str, Any], retry_of: int | None = None) -> int:
+    """Insert a `new` execution and its snapshot (run data empty) in two statements; returns the id."""
+    if mode not in MODES:
+        raise ValueError(f'unknown execution mode {mode!r}; expected one of {", ".join(MODES)}')
+    table = Execution.__table__  # type: ignore[attr-defined]
+    execution_id = session.execute(
+        table.insert().values(workflow_id=workflow_id, project_id=project_id, mode=mode, status='new',
+                              retry_of=retry_of, created_at=utcnow(), data_size=0)
+        .returning(table.c.id)).scalar_one()
+    packed = _pack(snapshot)
+    session.execute(ExecutionData.__table__.insert().values(  # type: ignore[attr-defined]
+        execution_id=execution_id, workflow_snapshot=packed, data=_pack({}), format_version=DATA_FORMAT_VERSION))
+    return int(execution_id)
+
+
+def claim_execution(session: Session, execution_id: int, worker_id: str) -> tuple[Any, dict[str, Any]] | None:
+    """Move a `new` execution to `running` for this worker and read what running it needs.
+
+    Returns (row with workflow_id, project_id, mode, retry_of; workflow snapshot), or None when the
+    execution is not `new` any more (canceled, or a second delivery of a message): only one caller
+    can ever claim an execution.
+    """
+    table = Execution.__table__  # type: ignore[attr-defined]
+    row = session.execute(
+        table.update()
+        .where(table.c.id == execution_id, table.c.status == 'new')
+        .values(status='running', started_at=utcnow(), worker_id=worker_id)
+        .returning(table.c.id, table.c.workflow_id, table.c.project_id, table.c.mode, table.c.retry_of)).first()
+    if row is None:
+        return None
+    data = ExecutionData.__table__  # type: ignore[attr-defined]
+    blob = session.execute(select(data.c.workflow_snapshot).where(data.c.execution_id == execution_id)).scalar()
+    return row, (_unpack(blob) if blob is not None else {})
+
+
+def finish_execution(session: Session, execution_id: int, status: str, document: dict[str, Any] | None,
+                     **fields: Any) -> bool:
+    """Record the end of a `running` execution: its run data (None keeps none) and its final
+    status, with the same monotonic rule as transition(). Returns False, writing nothing, if the
+    execution was not running."""
+    if unknown := sorted(set(fields) - TRANSITION_FIELDS):
+        raise ValueError(f'finish_execution() cannot set {unknown}')
+    table = Execution.__table__  # type: ignore[attr-defined]
+    values: dict[str, Any] = {'status': status, **fields}
+    if status in FINISHED:
+        values.setdefault('stopped_at', utcnow())
+    if document is not None:
+        packed = _pack(document)
+        data = ExecutionData.__table__  # type: ignore[attr-defined]
+        session.execute(data.update().where(data.c.execution_id == execution_id).values(data=packed))
+        values['data_size'] = len(packed)
+    moved = session.execute(
+        table.update().where(table.c.id == execution_id, table.c.status.in_(ALLOWED_FROM[status]),
+                             table.c.status == 'running')
+        .values(values)).rowcount == 1
+    if not moved:
+        session.rollback()  # the run data must not be written for an execution someone else ended
+    return moved

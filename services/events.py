@@ -5,6 +5,7 @@ callbacks, called from the bus's own thread, so they must be quick and must not 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
@@ -71,12 +72,37 @@ class RedisEventBus:
         self._channels: set[str] = set()
         self._lock = threading.Lock()
         self._thread: Any = None
+        self._outbox: queue.Queue[tuple[str, bytes] | None] = queue.Queue()
+        self._sender = threading.Thread(target=self._send_forever, name="knotwork-events", daemon=True)
+        self._sender.start()
 
     def publish(self, channel: str, event: Mapping[str, Any]) -> None:
-        try:
-            self._redis.publish(self._prefix + channel, orjson.dumps(dict(event), default=str))
-        except Exception:  # events are best effort: a lost progress event must not fail a run
-            log.warning("could not publish an event on %s", channel, exc_info=True)
+        """Queue the event for the sender thread: a run never waits for Redis."""
+        self._outbox.put((self._prefix + channel, orjson.dumps(dict(event), default=str)))
+
+    def _send_forever(self) -> None:
+        """Send queued events, as many per round trip as have piled up."""
+        while True:
+            first = self._outbox.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < 500:
+                try:
+                    following = self._outbox.get_nowait()
+                except queue.Empty:
+                    break
+                if following is None:
+                    self._outbox.put(None)
+                    break
+                batch.append(following)
+            try:
+                pipeline = self._redis.pipeline(transaction=False)
+                for channel, payload in batch:
+                    pipeline.publish(channel, payload)
+                pipeline.execute()
+            except Exception:  # events are best effort: a lost progress event must not fail a run
+                log.warning("could not publish %s events", len(batch), exc_info=True)
 
     def subscribe(self, channel: str, handler: Handler) -> Callable[[], None]:
         unsubscribe = self._local.subscribe(channel, handler)
@@ -97,6 +123,8 @@ class RedisEventBus:
         self._local.publish(channel, event)
 
     def close(self) -> None:
+        self._outbox.put(None)
+        self._sender.join(timeout=5)
         if self._thread is not None:
             self._thread.stop()
             self._thread.join(timeout=2)

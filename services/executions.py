@@ -23,7 +23,13 @@ from engine.sandbox.pool import SandboxPool
 from engine.workflow import parse_workflow
 from models.db import Database
 from models.executions import Execution
-from models.repositories import create_execution, load_execution_data, save_execution_data, transition
+from models.repositories import (
+    claim_execution,
+    finish_execution,
+    load_execution_data,
+    start_execution_row,
+    transition,
+)
 from models.types import utcnow
 
 from .events import CONTROL, EXECUTIONS, BusEventSink, EventBus
@@ -111,10 +117,7 @@ class ExecutionRuntime:
         if resume is not None:
             snapshot["resume"] = resume
         with self.db.session() as session:
-            execution = create_execution(session, workflow_id, project_id, mode, retry_of=retry_of)
-            assert execution.id is not None
-            save_execution_data(session, execution.id, snapshot, {})
-            execution_id = execution.id
+            execution_id = start_execution_row(session, workflow_id, project_id, mode, snapshot, retry_of)
         self.enqueue(execution_id)
         return execution_id
 
@@ -131,18 +134,16 @@ class ExecutionRuntime:
 
     async def _run(self, execution_id: int) -> str | None:
         with self.db.session() as session:
-            if not transition(session, execution_id, "running", started_at=utcnow(), worker_id=self.worker_id):
-                return None  # canceled while queued, or a duplicate delivery of a finished run
-            execution = session.get(Execution, execution_id)
-            loaded = load_execution_data(session, execution_id)
-        assert execution is not None
-        if loaded is None:
-            return self._finish(execution, "crashed", None, None, error="its workflow snapshot is missing")
-        snapshot = loaded[0]
+            claimed = claim_execution(session, execution_id, self.worker_id)
+        if claimed is None:
+            return None  # canceled while queued, or a second delivery of a message
+        execution, snapshot = claimed
+        if "workflow" not in snapshot:
+            return self._finish(execution, "crashed", None, error="its workflow snapshot is missing")
         try:
             workflow = parse_workflow(snapshot["workflow"], self.registry)
         except WorkflowValidationError as error:
-            return self._finish(execution, "error", snapshot, None, error=f"Invalid workflow: {error}")
+            return self._finish(execution, "error", None, error=f"Invalid workflow: {error}")
         cancel = asyncio.Event()
         with self._lock:
             self._running[execution_id] = (asyncio.get_running_loop(), cancel)
@@ -173,24 +174,21 @@ class ExecutionRuntime:
         document["state"] = result.state
         keep = self.policy.saves(workflow.settings, execution.mode, result.status)
         error = (result.error or {}).get("message")
-        return self._finish(execution, result.status, snapshot, document if keep else None, error=error,
+        return self._finish(execution, result.status, document if keep else None, error=error,
                             last_node=result.last_node_executed)
 
     def _finish(
         self,
-        execution: Execution,
+        execution: Any,
         status: str,
-        snapshot: dict[str, Any] | None,
         document: dict[str, Any] | None,
         *,
         error: str | None = None,
         last_node: str | None = None,
     ) -> str:
-        assert execution.id is not None
         with self.db.session() as session:
-            if document is not None and snapshot is not None:
-                save_execution_data(session, execution.id, snapshot, document)
-            moved = transition(session, execution.id, status, last_node=last_node, error_message=error)
+            moved = finish_execution(session, execution.id, status, document, last_node=last_node,
+                                     error_message=error)
             if moved and status == "success" and execution.retry_of is not None:
                 session.exec(  # type: ignore[call-overload]
                     update(Execution)
