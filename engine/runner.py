@@ -356,27 +356,27 @@ class WorkflowExecutor:
         node = self.workflow.node(name)
         max_tries = node.max_tries if node.retry_on_fail else 1
         wait = node.wait_between_tries / 1000 if node.retry_on_fail else 0.0
-        failure: NodeError | None = None
-        for try_index in range(max_tries):
-            if try_index:
-                await asyncio.sleep(wait)
+        attempt = 0
+        while True:
+            attempt += 1
+            failure: NodeError | None = None
             try:
                 outputs = await self._run_node(name, inputs, source, run_index, logs)
-                # A node that reported a per-item error is retried too (n8n: first item's json.error).
-                while _first_item_has_error(outputs) and try_index < max_tries - 1:
-                    await asyncio.sleep(wait)
-                    outputs = await self._run_node(name, inputs, source, run_index, logs)
-                    try_index += 1
-                if outputs is not None and node.on_error == "continueErrorOutput":
-                    outputs = self._split_error_output(name, inputs, outputs)
-                return outputs, None
             except (ExecutionCanceled, asyncio.CancelledError):
                 raise
             except NodeError as error:
                 failure = error
             except Exception as error:  # a bug in a node: report it on the node, not as a traceback
                 failure = NodeOperationError(f"{type(error).__name__}: {error}", node=name)
-        return None, failure
+            else:
+                # A node that reported a per-item error is retried too (n8n: first item's json.error).
+                if not (_first_item_has_error(outputs) and attempt < max_tries):
+                    if outputs is not None and node.on_error == "continueErrorOutput":
+                        outputs = self._split_error_output(name, inputs, outputs)
+                    return outputs, None
+            if attempt >= max_tries:
+                return None, failure
+            await asyncio.sleep(wait)
 
     async def _run_node(
         self,

@@ -195,3 +195,26 @@ async def test_cancel_before_start_runs_nothing():
     cancel.set()
     result = await run(workflow([TRIGGER], {}), services=Services(cancel_event=cancel))
     assert result.status == "canceled" and result.run_data == {}
+
+
+async def test_an_item_level_error_is_retried_too():
+    data = workflow(
+        [TRIGGER, node("E", "emit", 200, 0, parameters={"items": [{"bad": True}]}),
+         node("F", "fail", 400, 0, retryOnFail=True, maxTries=3, waitBetweenTries=0,
+              onError="continueRegularOutput", parameters={"perItem": True, "failTimes": 1})],
+        connect(("T", "E"), ("E", "F")),
+    )
+    result = await run(data)
+    assert jsons(result, "F") == [{"bad": True, "calls": 2}]
+
+
+async def test_item_level_errors_stay_when_tries_run_out():
+    data = workflow(
+        [TRIGGER, node("E", "emit", 200, 0, parameters={"items": [{"bad": True}]}),
+         node("F", "fail", 400, 0, retryOnFail=True, maxTries=2, waitBetweenTries=0,
+              onError="continueRegularOutput", parameters={"perItem": True, "message": "still bad"})],
+        connect(("T", "E"), ("E", "F")),
+    )
+    result = await run(data)
+    assert jsons(result, "F") == [{"error": "still bad"}]
+    assert result.run_data["F"][0].error is None
