@@ -152,3 +152,6 @@ class Services:
     expression_max_size: int = 1_000_000
     expression_max_memory: int = 256 * 2**20
     cancel_event: asyncio.Event | None = None
+    # Called with the run's state (engine.resume.capture_state) after every node that succeeded:
+    # n8n's saveExecutionProgress. None (the default) costs nothing.
+    on_progress: Callable[[dict[str, Any]], None] | None = None

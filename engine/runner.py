@@ -299,7 +299,6 @@ class WorkflowExecutor:
         )
         if failure is not None:
             state.last_node_executed = node.name
-        if failure is not None:
             failure.node = failure.node or node.name
             task.error = failure.to_dict()
             task.execution_status = "error"
@@ -316,6 +315,8 @@ class WorkflowExecutor:
         state.run_data.setdefault(node.name, []).append(task)
         self._emit_finished(node.name, task)
         self.router.route(node.name, outputs, run_index)
+        if self.services.on_progress is not None:
+            self.services.on_progress(capture_state(state))
         return None
 
     def _emit_finished(self, name: str, task: TaskData) -> None:

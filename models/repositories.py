@@ -270,3 +270,9 @@ def finish_execution(session: Session, execution_id: int, status: str, document:
     if not moved:
         session.rollback()  # the run data must not be written for an execution someone else ended
     return moved
+
+
+def save_progress(session: Session, execution_id: int, document: dict[str, Any]) -> None:
+    """Replace a running execution's run data with its progress so far (saveExecutionProgress)."""
+    data = ExecutionData.__table__  # type: ignore[attr-defined]
+    session.execute(data.update().where(data.c.execution_id == execution_id).values(data=_pack(document)))

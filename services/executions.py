@@ -5,6 +5,7 @@ status change goes through the monotonic `transition` (a finished execution neve
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
 from collections.abc import Callable, Mapping
@@ -27,6 +28,7 @@ from models.repositories import (
     claim_execution,
     finish_execution,
     load_execution_data,
+    save_progress,
     start_execution_row,
     transition,
 )
@@ -46,6 +48,7 @@ class RunPolicy:
     save_success: str = "all"  # saveDataSuccessExecution: all | none
     save_error: str = "all"  # saveDataErrorExecution: all | none
     save_manual: bool = True  # saveManualExecutions
+    save_progress: bool = False  # saveExecutionProgress: run data saved after every node
     timeout: float | None = None  # seconds; None: no limit
     timezone: str = "UTC"
     expression_timeout: float = 5.0
@@ -145,6 +148,9 @@ class ExecutionRuntime:
         except WorkflowValidationError as error:
             return self._finish(execution, "error", None, error=f"Invalid workflow: {error}")
         cancel = asyncio.Event()
+        progress = None
+        if _setting(workflow.settings, "saveExecutionProgress", self.policy.save_progress) is True:
+            progress = functools.partial(self._save_progress, execution.id)
         with self._lock:
             self._running[execution_id] = (asyncio.get_running_loop(), cancel)
         try:
@@ -152,6 +158,7 @@ class ExecutionRuntime:
                 events=BusEventSink(self.bus, execution_id, execution.workflow_id),
                 code_runner=self._thread_pool(),
                 cancel_event=cancel,
+                on_progress=progress,
                 variables=self.policy.variables,
                 default_timezone=self.policy.timezone,
                 expression_timeout=self.policy.expression_timeout,
@@ -176,6 +183,12 @@ class ExecutionRuntime:
         error = (result.error or {}).get("message")
         return self._finish(execution, result.status, document if keep else None, error=error,
                             last_node=result.last_node_executed)
+
+    def _save_progress(self, execution_id: int, state: dict[str, Any]) -> None:
+        document = {"status": "running", "runData": state["runData"],
+                    "lastNodeExecuted": state["lastNodeExecuted"], "state": state}
+        with self.db.session() as session:
+            save_progress(session, execution_id, document)
 
     def _finish(
         self,

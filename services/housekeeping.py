@@ -17,9 +17,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PRESENCE_PREFIX = "knotwork:worker:"
-# A `new` execution older than this is enqueued again (its message may have been lost with a
-# web process); a duplicate delivery is harmless because only one run can leave `new`.
-STALE_NEW_AFTER = timedelta(minutes=2)
 
 
 class _Periodic:
@@ -54,10 +51,14 @@ class WorkerPresence(_Periodic):
     """Queue mode: this worker's heartbeat key in Redis, and crash detection for the others.
 
     Every few seconds it renews `knotwork:worker:<id>` (expiring after `ttl`), marks `running`
-    executions of workers whose key expired as `crashed`, and enqueues stale `new` ones again.
+    executions of workers whose key expired as `crashed`, and enqueues `new` ones older than
+    `requeue_after` again (KNOTWORK_REQUEUE_AFTER_SECONDS: their message may have been lost with a
+    web process or a killed worker's prefetch; a duplicate delivery is harmless because only one
+    run can leave `new`).
     """
 
-    def __init__(self, redis_url: str, worker_id: str, executions: ExecutionRuntime,
+    def __init__(self, redis_url: str, worker_id: str, executions: ExecutionRuntime, *,
+                 requeue_after: timedelta = timedelta(minutes=2),
                  interval: float = 2.0, ttl: float = 10.0) -> None:
         super().__init__("knotwork-presence", interval)
         import redis
@@ -66,13 +67,14 @@ class WorkerPresence(_Periodic):
         self._key = PRESENCE_PREFIX + worker_id
         self._ttl_ms = int(ttl * 1000)
         self._executions = executions
+        self._requeue_after = requeue_after
         self._redis.set(self._key, "1", px=self._ttl_ms)  # present before the first message
 
     def tick(self) -> None:
         self._redis.set(self._key, "1", px=self._ttl_ms)
         alive = {key.decode()[len(PRESENCE_PREFIX):] for key in self._redis.scan_iter(PRESENCE_PREFIX + "*")}
         crashed = self._executions.crash_orphans(alive)
-        requeued, _ = self._executions.recover(crash_running=False, requeue_older_than=STALE_NEW_AFTER)
+        requeued, _ = self._executions.recover(crash_running=False, requeue_older_than=self._requeue_after)
         if crashed or requeued:
             log.info("presence: %s executions of stopped workers crashed, %s stale ones queued again",
                      crashed, requeued)

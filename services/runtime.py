@@ -11,6 +11,7 @@ import os
 import socket
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import dramatiq
@@ -55,7 +56,8 @@ class Runtime:
 
     def start_queue_worker(self) -> None:
         """Queue mode, worker process: announce this worker and keep crashed runs visible."""
-        presence = WorkerPresence(self.settings.redis_url, self.worker_id, self.executions)
+        presence = WorkerPresence(self.settings.redis_url, self.worker_id, self.executions,
+                                  requeue_after=timedelta(seconds=self.settings.requeue_after_seconds))
         presence.start()
         self._stoppers.append(presence.stop)
         self._start_housekeeper(leader_lock=True)
@@ -88,6 +90,7 @@ def run_policy(settings: Settings) -> RunPolicy:
         save_success=settings.executions_save_on_success,
         save_error=settings.executions_save_on_error,
         save_manual=settings.executions_save_manual,
+        save_progress=settings.executions_save_progress,
         timeout=float(timeout) if timeout > 0 else None,
         timezone=settings.timezone,
         expression_timeout=settings.expression_timeout,

@@ -167,9 +167,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting('KNOTWORK_EXECUTIONS_SAVE_MANUAL', 'true',
             "Keep the run data of executions started in the editor (a workflow's saveManualExecutions "
             'setting overrides it).', boolean),
+    Setting('KNOTWORK_EXECUTIONS_SAVE_PROGRESS', 'false',
+            "Save an execution's run data after every node, so a crash loses nothing already done (a "
+            "workflow's saveExecutionProgress setting overrides it). Costs a write per node.", boolean),
     Setting('KNOTWORK_WORKER_CONCURRENCY', '4',
             'Executions one process runs at the same time (threads of the embedded worker or of '
             'each worker.py process).', positive_whole_number),
+    Setting('KNOTWORK_REQUEUE_AFTER_SECONDS', '120',
+            'Queue mode: worker.py processes enqueue again an execution still new this many seconds '
+            'after it was created (its message was lost with a web process or a killed worker); a '
+            'second delivery never runs an execution twice.', positive_seconds),
     Setting('KNOTWORK_EXECUTIONS_MAX_AGE_HOURS', '336',
             'Finished executions that stopped longer ago than this many hours are pruned (deleted with '
             'their data); new, running and waiting ones are kept.', positive_whole_number),

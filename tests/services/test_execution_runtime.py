@@ -228,3 +228,20 @@ def test_finished_executions_never_change(harness: Harness) -> None:
             assert not transition(session, execution_id, status)
         rows = session.exec(select(Execution.status).where(Execution.id == execution_id)).all()
     assert rows == ["success"]
+
+
+def test_progress_is_saved_after_every_node_when_asked(harness: Harness) -> None:
+    data = workflow(
+        [TRIGGER, node("E", "emit", 200, 0, parameters={"items": [{"a": 1}]}), node("S", "slow", 400, 0)],
+        connect(("T", "E"), ("E", "S")),
+        settings={"saveExecutionProgress": True},
+    )
+    execution_id = harness.start(data)
+    deadline = time.monotonic() + 10
+    while not any(e.get("node") == "S" and e["event"] == "node.started" for e in harness.events):
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    _, document = harness.data(execution_id)
+    assert document["status"] == "running" and set(document["runData"]) == {"T", "E"}
+    harness.runtime.cancel(execution_id)
+    assert harness.wait(execution_id).status == "canceled"
