@@ -149,6 +149,9 @@ class ExecuteContext(Protocol):
     node: NodeSpec
     run_index: int
     mode: str
+    # Per input, where its items came from: {"previousNode", "previousNodeOutput"?,
+    # "previousNodeRun"?} (n8n's shape), or None for an input that received nothing.
+    source: list[dict[str, Any] | None]
 
     @property
     def type_version(self) -> float: ...

@@ -33,6 +33,7 @@ class FakeContext:
     inputs: list[list[Item] | None]
     run_index: int = 0
     mode: str = "manual"
+    source: list[dict[str, Any] | None] = field(default_factory=list)
     per_item: list[dict[str, Any]] | None = None
     logs: list[str] = field(default_factory=list)
     _node_context: dict[str, Any] = field(default_factory=dict)
