@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
@@ -60,7 +61,14 @@ class LocalEventBus:
 
 
 class RedisEventBus:
-    """Many processes: events travel over Redis pub/sub; one listener thread per process."""
+    """Many processes: events travel over Redis pub/sub; one listener thread per process.
+
+    The listener outlives a lost connection (a Redis restart): it keeps reading, and redis-py
+    reconnects and subscribes again. Events published while the connection is down are lost.
+    """
+
+    RETRY_AFTER = 0.5  # seconds between reads while Redis cannot be reached
+    WARN_EVERY = 30.0  # seconds between warnings about it
 
     def __init__(self, url: str, prefix: str = "knotwork:") -> None:
         import redis
@@ -72,6 +80,7 @@ class RedisEventBus:
         self._channels: set[str] = set()
         self._lock = threading.Lock()
         self._thread: Any = None
+        self._warned_at = float("-inf")
         self._outbox: queue.Queue[tuple[str, bytes] | None] = queue.Queue()
         self._sender = threading.Thread(target=self._send_forever, name="knotwork-events", daemon=True)
         self._sender.start()
@@ -111,7 +120,8 @@ class RedisEventBus:
                 self._channels.add(channel)
                 self._pubsub.subscribe(**{self._prefix + channel: self._on_message})
             if self._thread is None:
-                self._thread = self._pubsub.run_in_thread(sleep_time=0.05, daemon=True)
+                self._thread = self._pubsub.run_in_thread(
+                    sleep_time=0.05, daemon=True, exception_handler=self._on_listener_error)
         return unsubscribe
 
     def _on_message(self, message: dict[str, Any]) -> None:
@@ -121,6 +131,16 @@ class RedisEventBus:
         except orjson.JSONDecodeError:
             return
         self._local.publish(channel, event)
+
+    def _on_listener_error(self, error: BaseException, pubsub: Any, thread: Any) -> None:
+        """Called by the listener thread instead of letting it die; its loop then reads again."""
+        if not isinstance(error, Exception):
+            raise error
+        now = time.monotonic()
+        if now - self._warned_at >= self.WARN_EVERY:
+            self._warned_at = now
+            log.warning("event bus listener: %s; reconnecting", error)
+        time.sleep(self.RETRY_AFTER)
 
     def close(self) -> None:
         self._outbox.put(None)

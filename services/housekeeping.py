@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -55,6 +56,10 @@ class WorkerPresence(_Periodic):
     `requeue_after` again (KNOTWORK_REQUEUE_AFTER_SECONDS: their message may have been lost with a
     web process or a killed worker's prefetch; a duplicate delivery is harmless because only one
     run can leave `new`).
+
+    When its own key was gone at renewal, Redis lost the keys (a restart without persistence, a
+    failover) or this thread stalled past the TTL; either way the other keys may be missing for the
+    same reason, so it judges no worker until each has had a TTL to renew its key.
     """
 
     def __init__(self, redis_url: str, worker_id: str, executions: ExecutionRuntime, *,
@@ -68,16 +73,30 @@ class WorkerPresence(_Periodic):
         self._ttl_ms = int(ttl * 1000)
         self._executions = executions
         self._requeue_after = requeue_after
+        self._judge_after = 0.0  # time.monotonic() from which missing keys mean stopped workers
         self._redis.set(self._key, "1", px=self._ttl_ms)  # present before the first message
 
     def tick(self) -> None:
-        self._redis.set(self._key, "1", px=self._ttl_ms)
-        alive = {key.decode()[len(PRESENCE_PREFIX):] for key in self._redis.scan_iter(PRESENCE_PREFIX + "*")}
-        crashed = self._executions.crash_orphans(alive)
+        if not self._renew():
+            self._judge_after = time.monotonic() + self._ttl_ms / 1000
+            log.warning("presence: this worker's key had vanished from Redis; crash detection waits %s s",
+                        self._ttl_ms / 1000)
+        crashed = 0
+        if time.monotonic() >= self._judge_after:
+            alive = {key.decode()[len(PRESENCE_PREFIX):] for key in self._redis.scan_iter(PRESENCE_PREFIX + "*")}
+            crashed = self._executions.crash_orphans(alive)
         requeued, _ = self._executions.recover(crash_running=False, requeue_older_than=self._requeue_after)
         if crashed or requeued:
             log.info("presence: %s executions of stopped workers crashed, %s stale ones queued again",
                      crashed, requeued)
+
+    def _renew(self) -> bool:
+        """Set this worker's key again; returns whether it was still there."""
+        pipeline = self._redis.pipeline(transaction=False)
+        pipeline.exists(self._key)
+        pipeline.set(self._key, "1", px=self._ttl_ms)
+        existed, _ = pipeline.execute()
+        return bool(existed)
 
     def stop(self) -> None:
         super().stop()

@@ -31,6 +31,7 @@ import gc
 import os
 import resource
 import signal
+import sys
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -40,6 +41,7 @@ from . import limits, usercode
 
 _OPTIONS = orjson.OPT_NON_STR_KEYS
 _MAX_FILES = 16
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 _INT_RANGE = (-(2**63), 2**64 - 1)
 
 
@@ -141,6 +143,7 @@ def _without_big_ints(value: Any) -> Any:
 def _confine(keep_fd: int, memory_mb: int) -> dict[str, Any]:
     """OS limits for this process; returns the limits that took effect (None: not permitted)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the host's terminal is the host's
+    dies_with_parent = _die_with_parent()
     os.closerange(3, keep_fd)  # whatever the forkserver handed down besides our pipe
     os.closerange(keep_fd + 1, _open_file_limit())
     os.environ.clear()  # the host's secrets (database URLs, keys) live in its environment
@@ -161,7 +164,27 @@ def _confine(keep_fd: int, memory_mb: int) -> dict[str, Any]:
             applied[name] = value
         except (ValueError, OSError):  # e.g. RLIMIT_AS on macOS
             applied[name] = None
+    applied["pdeathsig"] = int(signal.SIGKILL) if dies_with_parent else None
     return applied
+
+
+def _die_with_parent() -> bool:
+    """Linux: have the kernel SIGKILL this process when its parent exits; False elsewhere.
+
+    A worker busy in user code never reads its pipe, so it would not notice a host killed with
+    SIGKILL and would spin on as an orphan. Its parent is the fork server, which exits as soon as
+    the host is gone (or the host itself, under spawn). Should the parent be gone already, so is
+    the host: it never sends a request, and the worker ends at its pipe's end of stream.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0)
+    except (OSError, AttributeError):
+        return False
 
 
 def _open_file_limit() -> int:
