@@ -136,6 +136,18 @@ class ExecutionRuntime:
             return "crashed"
 
     async def _run(self, execution_id: int) -> str | None:
+        # Listen for a cancel request before the execution becomes `running`, so that a request
+        # sent the moment it does is never missed.
+        cancel = asyncio.Event()
+        with self._lock:
+            self._running[execution_id] = (asyncio.get_running_loop(), cancel)
+        try:
+            return await self._claim_and_run(execution_id, cancel)
+        finally:
+            with self._lock:
+                self._running.pop(execution_id, None)
+
+    async def _claim_and_run(self, execution_id: int, cancel: asyncio.Event) -> str | None:
         with self.db.session() as session:
             claimed = claim_execution(session, execution_id, self.worker_id)
         if claimed is None:
@@ -147,36 +159,29 @@ class ExecutionRuntime:
             workflow = parse_workflow(snapshot["workflow"], self.registry)
         except WorkflowValidationError as error:
             return self._finish(execution, "error", None, error=f"Invalid workflow: {error}")
-        cancel = asyncio.Event()
         progress = None
         if _setting(workflow.settings, "saveExecutionProgress", self.policy.save_progress) is True:
             progress = functools.partial(self._save_progress, execution.id)
-        with self._lock:
-            self._running[execution_id] = (asyncio.get_running_loop(), cancel)
-        try:
-            services = Services(
-                events=BusEventSink(self.bus, execution_id, execution.workflow_id),
-                code_runner=self._thread_pool(),
-                cancel_event=cancel,
-                on_progress=progress,
-                variables=self.policy.variables,
-                default_timezone=self.policy.timezone,
-                expression_timeout=self.policy.expression_timeout,
-            )
-            result = await execute_workflow(
-                workflow,
-                self.registry,
-                services=services,
-                mode=execution.mode,
-                execution_id=str(execution_id),
-                start_node=snapshot.get("startNode"),
-                start_items=snapshot.get("startItems"),
-                timeout=self.policy.timeout,
-                resume=snapshot.get("resume"),
-            )
-        finally:
-            with self._lock:
-                self._running.pop(execution_id, None)
+        services = Services(
+            events=BusEventSink(self.bus, execution_id, execution.workflow_id),
+            code_runner=self._thread_pool(),
+            cancel_event=cancel,
+            on_progress=progress,
+            variables=self.policy.variables,
+            default_timezone=self.policy.timezone,
+            expression_timeout=self.policy.expression_timeout,
+        )
+        result = await execute_workflow(
+            workflow,
+            self.registry,
+            services=services,
+            mode=execution.mode,
+            execution_id=str(execution_id),
+            start_node=snapshot.get("startNode"),
+            start_items=snapshot.get("startItems"),
+            timeout=self.policy.timeout,
+            resume=snapshot.get("resume"),
+        )
         document = result.to_json()
         document["state"] = result.state
         keep = self.policy.saves(workflow.settings, execution.mode, result.status)
