@@ -22,7 +22,17 @@ from .errors import ExecutionCanceled, NodeError, NodeOperationError
 from .expressions.engine import ExpressionEngine
 from .expressions.python_lang import PYTHON
 from .graph import GraphIndex
-from .items import Item, PairedRef, item_from_json
+from .items import Item, item_from_json
+from .outputs import (
+    always_output_data,
+    connection_input_has_items,
+    continue_after_failure,
+    fill_paired_items,
+    first_item_has_error,
+    items_with_errors_as_json,
+    normalise_outputs,
+    split_error_output,
+)
 from .ports import Services
 from .registry import NodeRegistry
 from .resume import capture_state, restore_state
@@ -288,7 +298,7 @@ class WorkflowExecutor:
         if failure is None:
             if outputs is not None:
                 state.last_node_executed = node.name
-            outputs = _always_output_data(node.always_output_data, inputs, outputs)
+            outputs = always_output_data(node.always_output_data, inputs, outputs)
             if outputs is None:
                 return None  # no input items: the node does not run and its branch ends here
         task = TaskData(
@@ -308,8 +318,8 @@ class WorkflowExecutor:
                 state.stack.insert(0, entry)  # kept so the execution could be retried from here
                 self._emit_finished(node.name, task)
                 return task.error
-            outputs = self._continue_after_failure(node.name, inputs, failure)
-        outputs = [_items_with_errors_as_json(output) for output in outputs or []]
+            outputs = continue_after_failure(node, self.registry.output_count(node) or 1, inputs, failure)
+        outputs = [items_with_errors_as_json(output) for output in outputs or []]
         task.outputs = outputs
         task.execution_time = _elapsed_ms(started)
         state.run_data.setdefault(node.name, []).append(task)
@@ -329,22 +339,6 @@ class WorkflowExecutor:
                 "items": [len(output) for output in task.outputs or []],
             },
         )
-
-    def _continue_after_failure(
-        self, name: str, inputs: list[list[Item] | None], failure: NodeError
-    ) -> list[list[Item]]:
-        """The node threw but continues: input passes through (regular output), or every input
-        item goes to the "Error" output carrying the error (error output)."""
-        node = self.workflow.node(name)
-        first_input = inputs[0] if inputs else None
-        if node.on_error != "continueErrorOutput":
-            return [first_input] if first_input is not None else []
-        count = self.registry.output_count(node) or 1
-        outputs: list[list[Item]] = [[] for _ in range(count)]
-        outputs[-1] = [
-            Item({**item.json, "error": failure.message}, item.binary, item.paired) for item in first_input or []
-        ]
-        return outputs
 
     async def _run_with_retries(
         self,
@@ -371,9 +365,9 @@ class WorkflowExecutor:
                 failure = NodeOperationError(f"{type(error).__name__}: {error}", node=name)
             else:
                 # A node that reported a per-item error is retried too (n8n: first item's json.error).
-                if not (_first_item_has_error(outputs) and attempt < max_tries):
+                if not (first_item_has_error(outputs) and attempt < max_tries):
                     if outputs is not None and node.on_error == "continueErrorOutput":
-                        outputs = self._split_error_output(name, inputs, outputs)
+                        outputs = split_error_output(outputs, self.registry.output_count(node) or 1, inputs)
                     return outputs, None
             if attempt >= max_tries:
                 return None, failure
@@ -392,15 +386,15 @@ class WorkflowExecutor:
             first = inputs[0] if inputs else None
             return [first] if first is not None else None
         node_type = self.registry.get(node.type)
-        if not node_type.description.trigger and not _connection_input_has_items(inputs, self.v1):
+        if not node_type.description.trigger and not connection_input_has_items(inputs, self.v1):
             return None
         if node.execute_once:
             inputs = [items[:1] if items is not None else None for items in inputs]
         ctx = NodeExecuteContext(self.run_state, node, node_type, run_index, inputs, source, logs)
         raw_outputs = await self._await_node(node_type.execute(ctx))
-        outputs = _normalise_outputs(name, raw_outputs)
+        outputs = normalise_outputs(name, raw_outputs)
         if not node_type.description.trigger:
-            _fill_paired_items(inputs, outputs)
+            fill_paired_items(inputs, outputs)
         return outputs
 
     async def _await_node(self, execution: Any) -> Any:
@@ -425,109 +419,6 @@ class WorkflowExecutor:
         await asyncio.gather(task, return_exceptions=True)
         raise ExecutionCanceled("canceled" if cancel is not None and cancel.is_set() else "timeout")
 
-    def _split_error_output(
-        self, name: str, inputs: list[list[Item] | None], outputs: list[list[Item]]
-    ) -> list[list[Item]]:
-        """onError=continueErrorOutput: move items that carry an error to the last ("Error")
-        output, their json merged over the json of the input item they pair with."""
-        node = self.workflow.node(name)
-        count = self.registry.output_count(node) or 1
-        outputs = outputs + [[] for _ in range(count - len(outputs))]
-        errors: list[Item] = []
-        for index in range(count - 1):
-            kept: list[Item] = []
-            for item in outputs[index]:
-                error_data = _error_of(item)
-                if error_data is None:
-                    kept.append(item)
-                    continue
-                paired = item.paired[0] if isinstance(item.paired, list) and item.paired else item.paired
-                origin = None
-                if isinstance(paired, tuple):
-                    source_items = inputs[paired[1]] if paired[1] < len(inputs) else None
-                    if source_items and paired[0] < len(source_items):
-                        origin = source_items[paired[0]]
-                json = {**origin.json, **item.json} if origin is not None else item.json
-                errors.append(Item(json, item.binary, item.paired, None))
-            outputs[index] = kept
-        outputs[count - 1] = errors + outputs[count - 1]
-        return outputs
-
-
-def _always_output_data(
-    enabled: bool, inputs: list[list[Item] | None], outputs: list[list[Item]] | None
-) -> list[list[Item]] | None:
-    """alwaysOutputData: a node that output nothing (or did not run for lack of input) emits one
-    empty item on output 0, paired with every input item."""
-    if not enabled or (outputs and outputs[0]):
-        return outputs
-    paired: list[PairedRef] = [(i, k) for k, items in enumerate(inputs) if items for i in range(len(items))]
-    outputs = list(outputs) if outputs else [[]]
-    outputs[0] = [Item({}, paired=paired)]
-    return outputs
-
 
 def _elapsed_ms(started: float) -> int:
     return int((time.perf_counter() - started) * 1000)
-
-
-def _connection_input_has_items(inputs: list[list[Item] | None], v1: bool) -> bool:
-    if v1:
-        return any(items for items in inputs)
-    return bool(inputs and inputs[0])
-
-
-def _first_item_has_error(outputs: list[list[Item]] | None) -> bool:
-    if not outputs or not outputs[0]:
-        return False
-    error = outputs[0][0].json.get("error")
-    return error is not None and error is not False
-
-
-def _error_of(item: Item) -> Any:
-    if item.error:
-        return item.error
-    json = item.json
-    if "error" in json and (len(json) == 1 or (len(json) == 2 and "message" in json)):
-        return json["error"]
-    return None
-
-
-def _items_with_errors_as_json(items: list[Item]) -> list[Item]:
-    """n8n shows an item's `error` as `{"error": message}` in its json."""
-    if not any(item.error for item in items):
-        return items
-    return [
-        Item({"error": item.error.get("message", str(item.error))}, item.binary, item.paired, item.error)
-        if item.error and isinstance(item.error, dict)
-        else item
-        for item in items
-    ]
-
-
-def _normalise_outputs(name: str, raw: Any) -> list[list[Item]] | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, list) or not all(isinstance(output, list) for output in raw):
-        raise NodeOperationError(
-            f"Node '{name}' returned {type(raw).__name__}; a node must return one list of items per output",
-            node=name,
-        )
-    return [[item if type(item) is Item else item_from_json(item) for item in output] for output in raw]
-
-
-def _fill_paired_items(inputs: list[list[Item] | None], outputs: list[list[Item]] | None) -> None:
-    """n8n's auto-fill: one input with one item pairs everything to it; one input and one output
-    of equal length pair by position. Otherwise missing pairing stays missing."""
-    if not outputs or len(inputs) != 1 or inputs[0] is None:
-        return
-    count = len(inputs[0])
-    if count == 1:
-        for output in outputs:
-            for item in output:
-                if item.paired is None:
-                    item.paired = (0, 0)
-    elif len(outputs) == 1 and len(outputs[0]) == count:
-        for index, item in enumerate(outputs[0]):
-            if item.paired is None:
-                item.paired = (index, 0)
