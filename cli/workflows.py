@@ -37,7 +37,7 @@ def register(commands: Any) -> None:
     which.add_argument("--all", action="store_true", help="every workflow, archived ones too")
     which.add_argument("--id", metavar="ID", help="one workflow")
     save.add_argument("--output", required=True, type=Path,
-                      help="file to write (an array), or with --separate a folder (one <id>.json each)")
+                      help="file to write (an array), or a folder (one <id>.json each, as with --separate)")
     save.add_argument("--separate", action="store_true", help="one file per workflow")
     save.add_argument("--pretty", action="store_true", help="indent the JSON")
     save.set_defaults(handler=run_export)
@@ -63,8 +63,10 @@ def run_export(args: argparse.Namespace) -> int:
     from services.workflow_io import export_workflows
 
     def work(settings: Settings, database: Database) -> int:
+        # An existing folder (or a path ending in "/") means one file per workflow in it.
+        separate = args.separate or args.output.is_dir() or str(args.output).endswith("/")
         workflows = export_workflows(database, args.output, workflow_id=args.id, all=args.all,
-                                     separate=args.separate, pretty=args.pretty)
+                                     separate=separate, pretty=args.pretty)
         print(f"Exported {len(workflows)} workflow(s) to {args.output}")
         for workflow in workflows:
             print(f"  {workflow.id}  {workflow.name}")

@@ -126,6 +126,10 @@ def test_export_refusals_exit_2(tmp_path: Path) -> None:
     assert_refused(knotwork(tmp_path, "export", "--id", "nope", "--output", str(tmp_path / "x.json")),
                    "No workflow with id 'nope'")
     (tmp_path / "folder").mkdir()
-    assert_refused(knotwork(tmp_path, "export", "--all", "--output", str(tmp_path / "folder")), "--separate")
+    into_folder = knotwork(tmp_path, "export", "--all", "--output", str(tmp_path / "folder"))
+    assert into_folder.returncode == 0, into_folder.stderr  # a folder means one file per workflow
+    (tmp_path / "file.json").write_text("[]")
+    assert_refused(knotwork(tmp_path, "export", "--all", "--separate", "--output", str(tmp_path / "file.json")),
+                   "is a file")
     usage = knotwork(tmp_path, "export", "--output", str(tmp_path / "x.json"))
     assert usage.returncode == 2 and "one of the arguments --all --id is required" in usage.stderr
