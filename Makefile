@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-BENCHES := $(sort $(wildcard bench/bench_*.py))
+BENCHES := $(sort $(wildcard bench/bench_*.py)) bench/queue_bench.py
 
 .PHONY: run install test bench conformance lint
 
