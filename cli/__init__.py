@@ -1,4 +1,4 @@
-"""The `knotwork` command line: execute, validate, import, export, worker."""
+"""The `knotwork` command line: execute, validate, import, export, worker, user."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import execute, worker, workflows
+from . import execute, users, worker, workflows
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,6 +15,7 @@ def build_parser() -> argparse.ArgumentParser:
     execute.register(commands)
     workflows.register(commands)
     worker.register(commands)
+    users.register(commands)
     return parser
 
 
