@@ -6,6 +6,7 @@ from nicegui import app, ui
 
 from services.runtime import build_runtime
 from services.settings import SettingsError, load_settings
+from services.vault import VaultError
 from ui.app_setup import register
 
 
@@ -14,7 +15,10 @@ def main() -> None:
         settings = load_settings()
     except SettingsError as error:
         raise SystemExit(f'knotwork: {error}') from None
-    runtime = build_runtime(settings)
+    try:
+        runtime = build_runtime(settings)
+    except VaultError as error:
+        raise SystemExit(f'knotwork: {error}') from None
     if not runtime.queue_mode:
         app.on_startup(runtime.start_embedded)
     app.on_shutdown(runtime.close)

@@ -16,6 +16,7 @@ from typing import Any
 from services.queue import make_worker
 from services.runtime import Runtime, build_runtime
 from services.settings import SettingsError, load_settings
+from services.vault import VaultError
 
 _runtime: Runtime | None = None
 
@@ -41,7 +42,7 @@ def __getattr__(name: str) -> Any:
 def main() -> int:
     try:
         runtime = _queue_runtime()
-    except SettingsError as error:
+    except (SettingsError, VaultError) as error:
         print(f"knotwork worker: {error}", file=sys.stderr)
         return 2
     stop = threading.Event()

@@ -34,6 +34,7 @@ from models.repositories import (
 )
 from models.types import utcnow
 
+from .credentials import DatabaseCredentials
 from .events import CONTROL, EXECUTIONS, BusEventSink, EventBus
 
 log = logging.getLogger(__name__)
@@ -85,8 +86,10 @@ class ExecutionRuntime:
         policy: RunPolicy,
         worker_id: str,
         enqueue: Callable[[int], None],
+        encryption_key: str = "",
     ) -> None:
         self.db = db
+        self.encryption_key = encryption_key
         self.registry = registry
         self.bus = bus
         self.policy = policy
@@ -164,6 +167,7 @@ class ExecutionRuntime:
             progress = functools.partial(self._save_progress, execution.id)
         services = Services(
             events=BusEventSink(self.bus, execution_id, execution.workflow_id),
+            credentials=DatabaseCredentials(self.db, self.encryption_key, execution.project_id),
             code_runner=self._thread_pool(),
             cancel_event=cancel,
             on_progress=progress,

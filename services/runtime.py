@@ -19,12 +19,14 @@ import dramatiq
 from engine.registry import NodeRegistry
 from models.db import Database, database_url
 
+from .credentials import check_key
 from .engine_setup import build_registry
 from .events import EventBus, LocalEventBus, RedisEventBus
 from .executions import ExecutionRuntime, RunPolicy
 from .housekeeping import Housekeeper, WorkerPresence
 from .queue import EmbeddedWorker, declare_execution_actor, make_broker
 from .settings import Settings
+from .vault import load_encryption_key
 
 log = logging.getLogger(__name__)
 
@@ -104,13 +106,16 @@ def build_runtime(settings: Settings, *, upgrade: bool = True) -> Runtime:
     db = Database(database_url(settings))
     if upgrade:
         db.upgrade()
+    encryption_key = load_encryption_key(settings)
+    check_key(db, encryption_key)  # a wrong key stops the process here, with a clear message
     registry = build_registry(settings)
     bus: EventBus = RedisEventBus(settings.redis_url) if settings.redis_url else LocalEventBus()
     broker = make_broker(settings.redis_url)
     worker_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
     actor_holder: list[dramatiq.Actor] = []
     executions = ExecutionRuntime(
-        db, registry, bus, run_policy(settings), worker_id, enqueue=lambda execution_id: actor_holder[0].send(execution_id)
+        db, registry, bus, run_policy(settings), worker_id,
+        enqueue=lambda execution_id: actor_holder[0].send(execution_id), encryption_key=encryption_key,
     )
     actor_holder.append(declare_execution_actor(broker, executions.run))
     return Runtime(settings, db, registry, bus, broker, executions, worker_id)

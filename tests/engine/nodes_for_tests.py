@@ -118,7 +118,17 @@ class Countdown(NodeType):
         return [[], items] if runs <= ctx.raw_param("times") else [items, []]
 
 
-TEST_NODE_TYPES: list[type[NodeType]] = [Emit, Evaluate, Fail, Join, Slow, Countdown]
+class Secret(NodeType):
+    """Outputs the credential its `credentials.testAuth` reference points at."""
+
+    description = _description("secret")
+
+    async def execute(self, ctx: ExecuteContext) -> list[list[Item]]:
+        reference = ctx.node.credentials.get("testAuth", {})
+        return [[Item(await ctx.services.credentials.get(ctx.node.name, "testAuth", reference))]]
+
+
+TEST_NODE_TYPES: list[type[NodeType]] = [Emit, Evaluate, Fail, Join, Slow, Countdown, Secret]
 
 
 def make_registry() -> NodeRegistry:

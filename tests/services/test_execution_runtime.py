@@ -28,7 +28,8 @@ class Harness:
         self.broker = make_broker("")
         holder: list[Any] = []
         self.runtime = ExecutionRuntime(database, make_registry(), self.bus, policy, "test-worker",
-                                        enqueue=lambda execution_id: holder[0].send(execution_id))
+                                        enqueue=lambda execution_id: holder[0].send(execution_id),
+                                        encryption_key="runtime-test-key")
         holder.append(declare_execution_actor(self.broker, self.runtime.run))
         self.worker = EmbeddedWorker(self.broker, threads=2)
         with database.session() as session:
@@ -245,3 +246,18 @@ def test_progress_is_saved_after_every_node_when_asked(harness: Harness) -> None
     assert document["status"] == "running" and set(document["runData"]) == {"T", "E"}
     harness.runtime.cancel(execution_id)
     assert harness.wait(execution_id).status == "canceled"
+
+
+def test_a_node_gets_its_credential_decrypted_and_the_run_data_never_holds_the_ciphertext(
+        harness: Harness) -> None:
+    from services.credentials import create_credential
+
+    stored = create_credential(harness.db, "runtime-test-key", project_id=harness.project_id, name="Token",
+                               type="testAuth", data={"token": "t0k3n"})
+    data = workflow([TRIGGER, node("S", "secret", 200, 0, credentials={"testAuth": {"id": stored.id, "name": "Token"}})],
+                    connect(("T", "S")))
+    execution_id = harness.start(data)
+    assert harness.wait(execution_id).status == "success"
+    _, document = harness.data(execution_id)
+    assert document["runData"]["S"][0]["data"]["main"][0][0]["json"] == {"token": "t0k3n"}
+    assert stored.data not in str(document)
