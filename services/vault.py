@@ -135,16 +135,22 @@ def load_encryption_key(settings: KeySettings) -> str:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         key = secrets.token_urlsafe(32)
+        # Written under a private name, then linked into place: a process starting at the same
+        # moment sees either no key file or a complete one, never an empty one.
+        draft = path.with_name(f'.{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}')
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process created it first: use theirs
-        else:
             with os.fdopen(fd, 'w', encoding='utf-8') as file:
                 file.write(key + '\n')
                 file.flush()
                 os.fsync(file.fileno())
-            return key
+            try:
+                os.link(draft, path)
+                return key
+            except FileExistsError:
+                pass  # another process created it first: use theirs
+        finally:
+            draft.unlink(missing_ok=True)
     try:
         key = path.read_text(encoding='utf-8').strip()
     except (OSError, UnicodeDecodeError) as error:

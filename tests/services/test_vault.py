@@ -179,3 +179,23 @@ def test_storage_detects_a_wrong_key_and_any_change() -> None:
         decrypt('kw1:' + base64.b64encode(bytes(raw)).decode(), KEY)
     with pytest.raises(VaultError, match="not in Knotwork's format"):
         decrypt(encrypt_n8n(DATA, KEY), KEY)
+
+
+def test_processes_starting_together_agree_on_one_key(tmp_path: Path) -> None:
+    import threading
+
+    settings = load_settings({'KNOTWORK_DATA_DIR': str(tmp_path)})
+    start = threading.Barrier(8)
+    keys: list[str] = []
+
+    def starting() -> None:
+        start.wait()
+        keys.append(load_encryption_key(settings))
+
+    threads = [threading.Thread(target=starting) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(keys) == 8 and len(set(keys)) == 1 and keys[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['encryption.key']
