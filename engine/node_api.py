@@ -7,7 +7,7 @@ validates it at load, and the executor reads inputs/outputs/required inputs from
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
@@ -197,5 +197,3 @@ class ExecuteContext(Protocol):
         """The execution's ports (credentials, static data, sandbox, clock...)."""
         ...
 
-
-NodeFactory = Callable[[], NodeType]

@@ -217,12 +217,12 @@ class ExecutionRuntime:
                     .where(col(Execution.id) == execution.retry_of)
                     .values(retry_success_id=execution.id)
                 )
-        self.bus.publish(
-            EXECUTIONS,
-            {"event": "execution.finished", "executionId": execution.id, "workflowId": execution.workflow_id,
-             "status": status},
-        )
+        self._publish_finished(execution.id, execution.workflow_id, status)
         return status
+
+    def _publish_finished(self, execution_id: int, workflow_id: str, status: str) -> None:
+        self.bus.publish(EXECUTIONS, {"event": "execution.finished", "executionId": execution_id,
+                                      "workflowId": workflow_id, "status": status})
 
     def _finish_crashed(self, execution_id: int, message: str) -> None:
         try:
@@ -263,13 +263,11 @@ class ExecutionRuntime:
                 .where(col(Execution.id) == execution_id, col(Execution.status) == "new")
                 .values(status="canceled", stopped_at=utcnow(), error_message="Canceled before it started")
             ).rowcount == 1
-            execution = session.get(Execution, execution_id)
-            session.refresh(execution) if execution is not None else None
+            execution = session.get(Execution, execution_id)  # loaded after the UPDATE: current
         if execution is None:
             return False
         if canceled_queued:
-            self.bus.publish(EXECUTIONS, {"event": "execution.finished", "executionId": execution_id,
-                                          "workflowId": execution.workflow_id, "status": "canceled"})
+            self._publish_finished(execution_id, execution.workflow_id, "canceled")
             return True
         if execution.status == "running":
             self.bus.publish(CONTROL, {"cancel": execution_id})

@@ -1,7 +1,8 @@
 """Python as the expression language: `$json.a * 2`, `$('Node').item.json.x`, `$now.year`.
 
 `$name` becomes `_name` outside string literals (RestrictedPython then allows exactly the
-n8n names, see engine.sandbox.policy). Names resolve lazily per item through `Scope`.
+n8n names, see engine.sandbox.policy). Each `{{ }}` becomes a restricted function of exactly the
+`$` names it reads, resolved per item from the DataProxy.
 """
 
 from __future__ import annotations
