@@ -4,6 +4,7 @@ Importing the package registers every table on SQLModel.metadata, which Alembic 
 engine/ never imports this package.
 """
 
+from models.auth import AuditEvent, AuthSession, Invitation
 from models.credentials import Credential, SharedCredential
 from models.db import Database, database_url
 from models.executions import Execution, ExecutionData
@@ -13,6 +14,9 @@ from models.workflows import SharedWorkflow, Tag, Workflow, WorkflowTag, Workflo
 
 __all__ = [
     'ApiKey',
+    'AuditEvent',
+    'AuthSession',
+    'Invitation',
     'Credential',
     'Database',
     'Execution',

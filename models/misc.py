@@ -41,7 +41,8 @@ class Variable(Timestamps, table=True):
 
 
 class ApiKey(SQLModel, table=True):
-    """An API key of a user for /api/v1; only a hash of the key is stored."""
+    """An API key of a user for /api/v1; only a hash of the key is stored. Non-empty `scopes`
+    narrow what the key may do below its user's role."""
 
     __tablename__ = 'api_key'
 
@@ -52,6 +53,7 @@ class ApiKey(SQLModel, table=True):
     scopes: list[str] = Field(default_factory=list, sa_type=json_list(), nullable=False,
                               sa_column_kwargs=json_default('[]'))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime())  # None: never
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
 
 
