@@ -37,7 +37,10 @@ def knotwork_error_response(error: Exception) -> JSONResponse:
         # Lookups that found nothing are 404s; everything else a service refuses is the caller's 400.
         status = 404 if isinstance(error, LookupError) else 400
     code = getattr(error, "code", None) or _HTTP_CODES.get(status, "error")
-    return error_response(status, code, str(error))
+    response = error_response(status, code, str(error))
+    if getattr(error, "retry_after", None):
+        response.headers["Retry-After"] = str(error.retry_after)  # type: ignore[attr-defined]
+    return response
 
 
 def install_error_handlers(api: FastAPI) -> None:

@@ -23,7 +23,7 @@ from models.types import utcnow
 from . import audit
 from .access import Actor, require
 from .settings import Settings
-from .users import PASSWORDS, UserError, create_user, hash_password, verify_password
+from .users import UserError, create_user, dummy_verify, hash_password, verify_password
 
 THROTTLE_WINDOW = timedelta(minutes=15)
 SESSION_COOKIE = "knotwork_session"
@@ -41,6 +41,7 @@ class SignInThrottled(KnotworkError):
 
     status = 429
     code = "too_many_attempts"
+    retry_after = int(THROTTLE_WINDOW.total_seconds())
 
 
 class InvitationError(KnotworkError):
@@ -88,7 +89,7 @@ def sign_in(db: Database, settings: Settings, email: str, password: str, *, ip: 
     with db.session() as session:
         user = session.exec(select(User).where(User.email == email)).first()
     if user is None or user.disabled:
-        PASSWORDS.dummy_verify()  # same cost as a real check: no timing hint that the email exists
+        dummy_verify()  # same cost as a real check: no timing hint that the email exists
         user = None
     elif not verify_password(password, user.password_hash):
         user = None

@@ -10,9 +10,9 @@ import re
 
 from passlib.context import CryptContext
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, delete, func, select
 
-from models import Project, ProjectMember, User
+from models import AuthSession, Project, ProjectMember, User
 from models.db import Database
 from models.users import GLOBAL_ROLES
 
@@ -40,6 +40,11 @@ def verify_password(password: str, password_hash: str | None) -> bool:
         return bool(PASSWORDS.verify(password, password_hash))
     except ValueError:  # a malformed stored hash is a failed sign-in, not a crash
         return False
+
+
+def dummy_verify() -> None:
+    """Spend as long as a real password check, so a missing user gives no timing hint."""
+    PASSWORDS.dummy_verify()
 
 
 def create_user(db: Database, email: str, password: str, *, role: str = "member", first_name: str = "",
@@ -74,7 +79,8 @@ def create_user(db: Database, email: str, password: str, *, role: str = "member"
 
 
 def set_password(db: Database, email: str, password: str) -> None:
-    """Reset a password (by the owner, or from the command line). Raises UserError."""
+    """Reset a password (by the owner, or from the command line); the user's sessions end.
+    Raises UserError."""
     password_hash = hash_password(password)
     with db.session() as session:
         user = session.exec(select(User).where(User.email == email.strip().lower())).first()
@@ -82,6 +88,7 @@ def set_password(db: Database, email: str, password: str) -> None:
             raise UserError(f"No user with the email '{email}'")
         user.password_hash = password_hash
         session.add(user)
+        session.exec(delete(AuthSession).where(col(AuthSession.user_id) == user.id))  # type: ignore[call-overload]
 
 
 def authenticate(db: Database, email: str, password: str) -> User | None:
@@ -89,7 +96,7 @@ def authenticate(db: Database, email: str, password: str) -> User | None:
     with db.session() as session:
         user = session.exec(select(User).where(User.email == email.strip().lower())).first()
     if user is None or user.disabled:
-        PASSWORDS.dummy_verify()  # same cost as a real check: no timing hint that the email exists
+        dummy_verify()
         return None
     return user if verify_password(password, user.password_hash) else None
 

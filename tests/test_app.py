@@ -74,21 +74,49 @@ def running_app(data_dir: Path, log: Path) -> Iterator[str]:
 
 
 @pytest.mark.slow
-def test_app_serves_health_and_home_page(tmp_path: Path) -> None:
+def test_app_serves_health_setup_sign_in_and_sign_out(tmp_path: Path) -> None:
     # Given no .nicegui folder in the repository (a developer may have one from elsewhere)
     nicegui_dir_before = (ROOT / '.nicegui').exists()
     data_dir = tmp_path / 'data'
 
-    # When the app runs and is asked for /healthz and /
-    with running_app(data_dir, tmp_path / 'main.log') as base_url:
-        health = httpx.get(f'{base_url}/healthz', timeout=10.0)
-        home = httpx.get(f'{base_url}/', timeout=10.0)
+    with running_app(data_dir, tmp_path / 'main.log') as base_url, \
+            httpx.Client(base_url=base_url, timeout=10.0) as browser:
+        # A fresh instance sends every page to the setup page; health and the APIs stay reachable
+        assert browser.get('/healthz').json() == {'status': 'ok'}
+        first = browser.get('/')
+        assert (first.status_code, first.headers['location']) == (303, '/setup')
+        setup_page = browser.get('/setup')
+        assert 'Create the owner account' in setup_page.text and '"name":"email"' in setup_page.text
+        assert browser.get('/api/v1/openapi.json').status_code == 200
+        assert browser.get('/rest/me').json()['code'] == 'unauthorized'
 
-    # Then both answer, and NiceGUI's storage stayed in the data folder
-    assert health.json() == {'status': 'ok'}
-    assert home.status_code == 200
-    assert 'Knotwork is running' in home.text
-    assert '<title>Knotwork</title>' in home.text
+        # The setup form creates the owner and signs them in with an HttpOnly cookie
+        created = browser.post('/rest/setup', data={'email': 'Owner@Example.com', 'password': 'long enough',
+                                                    'firstName': 'Olive'})
+        assert (created.status_code, created.headers['location']) == (303, '/')
+        assert 'HttpOnly' in created.headers['set-cookie']
+        home = browser.get('/')
+        assert home.status_code == 200 and 'Signed in as owner@example.com (owner)' in home.text
+        assert '<title>Knotwork</title>' in home.text
+        cookie = browser.cookies['knotwork_session']
+
+        # Signing out ends the session: the old cookie no longer opens a page or /rest/me
+        form = {'content-type': 'application/x-www-form-urlencoded'}  # what a browser sends for an empty form
+        assert browser.post('/rest/logout', content=b'', headers=form).status_code == 303
+        stale = httpx.get(f'{base_url}/rest/me', cookies={'knotwork_session': cookie}, timeout=10.0)
+        assert stale.status_code == 401
+        page = httpx.get(f'{base_url}/', cookies={'knotwork_session': cookie}, timeout=10.0)
+        assert (page.status_code, page.headers['location']) == (303, '/signin?redirect_to=/')
+
+        # The sign-in form brings the user back where they were going
+        signed_in = browser.post('/rest/login', data={'email': 'owner@example.com', 'password': 'long enough',
+                                                     'redirect_to': '/'})
+        assert (signed_in.status_code, signed_in.headers['location']) == (303, '/')
+        wrong = browser.post('/rest/login', data={'email': 'owner@example.com', 'password': 'wrong one!',
+                                                 'redirect_to': 'https://evil.example/'})
+        assert wrong.status_code == 303
+        assert wrong.headers['location'].startswith('/signin?redirect_to=/&error=Wrong%20email')
+
     assert (data_dir / 'nicegui').is_dir(), 'NiceGUI storage should live in the data folder'
     if not nicegui_dir_before:
         assert not (ROOT / '.nicegui').exists(), 'the app wrote a .nicegui folder into the repository'

@@ -8,9 +8,12 @@ from nicegui import app
 from nicegui.storage import Storage
 
 from api import health
+from api.public import PUBLIC_API_PREFIX, build_public_api
+from api.rest import REST_PREFIX, build_rest_api
 from services.runtime import Runtime
 from services.settings import Settings
-from ui.pages import home
+from ui.auth import SignInRequired
+from ui.pages import home, signin
 
 
 def register(settings: Settings, runtime: Runtime | None = None) -> None:
@@ -22,6 +25,10 @@ def register(settings: Settings, runtime: Runtime | None = None) -> None:
     app.state.runtime = runtime
     use_storage_dir(settings.data_dir / 'nicegui')
     app.include_router(health.router)
+    app.mount(PUBLIC_API_PREFIX, build_public_api(runtime))
+    app.mount(REST_PREFIX, build_rest_api(runtime))
+    app.add_middleware(SignInRequired)
+    signin.register(runtime)
     home.register()
 
 

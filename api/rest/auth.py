@@ -6,12 +6,14 @@ page works as a plain form: the browser stores the HttpOnly cookie itself, no sc
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from api.deps import RuntimeDep, SessionActor, client_ip
 from api.errors import knotwork_error_response
@@ -19,8 +21,11 @@ from engine.errors import KnotworkError
 from models import User
 from services import auth
 from services.access import Actor
+from services.runtime import Runtime
+from services.users import UserError
 
 router = APIRouter()
+BodyT = TypeVar("BodyT", bound=BaseModel)
 
 
 class SignInBody(BaseModel):
@@ -74,42 +79,38 @@ def setup_status(runtime: RuntimeDep) -> dict[str, bool]:
     return {"needsSetup": auth.needs_setup(runtime.db)}
 
 
-@router.post("/setup")
-def set_up(body: SetupBody, request: Request, runtime: RuntimeDep) -> JSONResponse:
-    """Create the owner on first start, and sign them in."""
-    user = auth.set_up_owner(runtime.db, body.email, body.password, first_name=body.firstName,
-                             last_name=body.lastName)
-    signed_in = auth.sign_in(runtime.db, runtime.settings, body.email, body.password, ip=client_ip(request),
-                             user_agent=request.headers.get("user-agent", ""))
-    response = JSONResponse(user_json(user))
-    set_session_cookie(response, request, signed_in)
-    return response
+@router.post("/setup", response_model=None)
+async def set_up(request: Request, runtime: RuntimeDep) -> Response:
+    """Create the owner on first start, and sign them in (JSON, or the setup page's form)."""
+    fields, from_form = await _body(request)
+
+    def work() -> tuple[User, auth.SignedIn]:
+        body = _parse(SetupBody, fields)
+        user = auth.set_up_owner(runtime.db, body.email, body.password, first_name=body.firstName,
+                                 last_name=body.lastName)
+        return user, _open_session(request, runtime, body.email, body.password)
+
+    return await _answer(request, work, from_form, success_to="/", failure_to="/setup")
 
 
 @router.post("/login", response_model=None)
 async def sign_in(request: Request, runtime: RuntimeDep) -> Response:
+    """Sign in with email and password (JSON, or the sign-in page's form). 401 wrong, 429 throttled."""
     fields, from_form = await _body(request)
-    email, password = str(fields.get("email", ""))[:254], str(fields.get("password", ""))[:1024]
     redirect_to = _local_path(str(fields.get("redirect_to", "/")))
-    try:
-        if not email or not password:
-            raise auth.SignInError("Enter your email and password")
-        signed_in = auth.sign_in(runtime.db, runtime.settings, email, password, ip=client_ip(request),
-                                 user_agent=request.headers.get("user-agent", ""))
-    except KnotworkError as error:
-        if from_form:
-            return RedirectResponse(f"/signin?error={quote(str(error))}&redirect_to={quote(redirect_to)}",
-                                    status_code=303)
-        return knotwork_error_response(error)
-    response: Response = (RedirectResponse(redirect_to, status_code=303) if from_form
-                          else JSONResponse(user_json(signed_in.user)))
-    set_session_cookie(response, request, signed_in)
-    return response
+
+    def work() -> tuple[User, auth.SignedIn]:
+        body = _parse(SignInBody, fields)
+        signed_in = _open_session(request, runtime, body.email, body.password)
+        return signed_in.user, signed_in
+
+    return await _answer(request, work, from_form, success_to=redirect_to,
+                         failure_to=f"/signin?redirect_to={quote(redirect_to)}")
 
 
 @router.post("/logout", response_model=None)
 async def sign_out(request: Request, runtime: RuntimeDep) -> Response:
-    auth.sign_out(runtime.db, request.cookies.get(auth.SESSION_COOKIE))
+    await run_in_threadpool(auth.sign_out, runtime.db, request.cookies.get(auth.SESSION_COOKIE))
     _, from_form = await _body(request)
     response: Response = RedirectResponse("/signin", status_code=303) if from_form else JSONResponse({"ok": True})
     response.delete_cookie(auth.SESSION_COOKIE, path="/")
@@ -137,13 +138,53 @@ def invitation(token: Annotated[str, Field(max_length=200)], runtime: RuntimeDep
     return {"email": found.email, "role": found.role}
 
 
-@router.post("/invitations/accept")
-def accept(body: AcceptBody, request: Request, runtime: RuntimeDep) -> JSONResponse:
-    """Become a user through an invitation link, and be signed in."""
-    user = auth.accept_invitation(runtime.db, body.token, body.password, first_name=body.firstName,
-                                  last_name=body.lastName)
-    signed_in = auth.sign_in(runtime.db, runtime.settings, user.email, body.password, ip=client_ip(request))
-    response = JSONResponse(user_json(user))
+@router.post("/invitations/accept", response_model=None)
+async def accept(request: Request, runtime: RuntimeDep) -> Response:
+    """Become a user through an invitation link, and be signed in (JSON, or the invitation page's form)."""
+    fields, from_form = await _body(request)
+
+    def work() -> tuple[User, auth.SignedIn]:
+        body = _parse(AcceptBody, fields)
+        user = auth.accept_invitation(runtime.db, body.token, body.password, first_name=body.firstName,
+                                      last_name=body.lastName)
+        return user, _open_session(request, runtime, user.email, body.password)
+
+    token = quote(str(fields.get("token", ""))[:200])
+    return await _answer(request, work, from_form, success_to="/", failure_to=f"/signin/invite?token={token}")
+
+
+class FormError(KnotworkError):
+    status = 422
+    code = "invalid_request"
+
+
+def _parse(model: type[BodyT], fields: dict[str, Any]) -> BodyT:
+    try:
+        return model.model_validate(fields)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        raise FormError(f"{where}: {first.get('msg', 'invalid')}") from None
+
+
+def _open_session(request: Request, runtime: Runtime, email: str, password: str) -> auth.SignedIn:
+    return auth.sign_in(runtime.db, runtime.settings, email, password, ip=client_ip(request),
+                        user_agent=request.headers.get("user-agent", ""))
+
+
+async def _answer(request: Request, work: Callable[[], tuple[User, auth.SignedIn]], from_form: bool, *,
+                  success_to: str, failure_to: str) -> Response:
+    """Run `work` off the event loop; answer JSON, or for a form a redirect (with the error shown)."""
+    try:
+        user, signed_in = await run_in_threadpool(work)
+    except (KnotworkError, UserError) as error:
+        if from_form:
+            joiner = "&" if "?" in failure_to else "?"
+            return RedirectResponse(f"{failure_to}{joiner}error={quote(str(error))}", status_code=303)
+        if isinstance(error, UserError):
+            return JSONResponse({"code": "invalid_user", "message": str(error)}, status_code=400)
+        return knotwork_error_response(error)
+    response: Response = RedirectResponse(success_to, status_code=303) if from_form else JSONResponse(user_json(user))
     set_session_cookie(response, request, signed_in)
     return response
 

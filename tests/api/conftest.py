@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from passlib.context import CryptContext
 
 from api.public import build_public_api
 from api.rest import build_rest_api
@@ -31,6 +32,20 @@ PEOPLE = {
     "acme_admin": "member", "acme_editor": "member", "acme_viewer": "member", "outsider": "member",
 }
 ACME_ROLES = {"acme_admin": "admin", "acme_editor": "editor", "acme_viewer": "viewer"}
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing() -> Iterator[None]:
+    """Real argon2, at its lowest cost: the tests create many users and check many passwords."""
+    from services import users
+
+    production = users.PASSWORDS
+    users.PASSWORDS = CryptContext(schemes=["argon2"], argon2__memory_cost=1024, argon2__rounds=1,
+                                   argon2__parallelism=1)
+    try:
+        yield
+    finally:
+        users.PASSWORDS = production
 
 
 @pytest.fixture
