@@ -22,6 +22,7 @@ from models.types import utcnow
 
 from . import audit
 from .access import Actor, require
+from .mailer import MailError, mail_configured, public_url, send_mail
 from .settings import Settings
 from .users import UserError, create_user, dummy_verify, hash_password, verify_password
 
@@ -149,10 +150,14 @@ def prune_sessions(db: Database) -> int:
 class Invited:
     invitation: Invitation
     token: str  # goes into the link; not stored
+    url: str  # the link to open: /signin/invite?token=...
+    emailed: bool  # sent by email (SMTP configured and the send worked)
+    mail_error: str = ""
 
 
 def invite(db: Database, settings: Settings, actor: Actor, email: str, role: str = "member") -> Invited:
-    """An invitation link for `email`; only admins may invite admins, nobody invites an owner."""
+    """An invitation link for `email`, emailed when SMTP is configured. Only the owner invites admins;
+    nobody invites an owner."""
     require(actor, "user:manage")
     email = email.strip().lower()
     if role not in ("admin", "member"):
@@ -167,7 +172,16 @@ def invite(db: Database, settings: Settings, actor: Actor, email: str, role: str
                                 expires_at=utcnow() + timedelta(hours=settings.invitation_hours))
         session.add(invitation)
         audit.record(session, "user.invited", actor=actor, target=f"email:{email}", role=role)
-    return Invited(invitation, token)
+    url = public_url(settings, f"/signin/invite?token={token}")
+    if not mail_configured(settings):
+        return Invited(invitation, token, url, emailed=False)
+    try:
+        send_mail(settings, email, "You are invited to Knotwork",
+                  f"{actor.email} invited you to Knotwork as {role}.\n\nOpen this link to choose your "
+                  f"password (it works for {settings.invitation_hours} hours):\n{url}\n")
+    except MailError as error:
+        return Invited(invitation, token, url, emailed=False, mail_error=str(error))
+    return Invited(invitation, token, url, emailed=True)
 
 
 def pending_invitation(db: Database, token: str) -> Invitation:
