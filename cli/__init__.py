@@ -1,4 +1,4 @@
-"""The `knotwork` command line: execute, validate, import, export, worker, user."""
+"""The `knotwork` command line: execute, validate, import, export, worker, user, apikey."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import execute, users, worker, workflows
+from . import api_keys, execute, users, worker, workflows
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,6 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     workflows.register(commands)
     worker.register(commands)
     users.register(commands)
+    api_keys.register(commands)
     return parser
 
 
