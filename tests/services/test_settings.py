@@ -133,7 +133,7 @@ def test_every_setting_is_well_formed() -> None:
 
 def test_secrets_are_marked() -> None:
     secrets = {setting.name for setting in SETTINGS if setting.secret}
-    assert secrets == {'KNOTWORK_ENCRYPTION_KEY', 'KNOTWORK_STORAGE_SECRET'}
+    assert secrets == {'KNOTWORK_ENCRYPTION_KEY', 'KNOTWORK_SMTP_PASSWORD', 'KNOTWORK_STORAGE_SECRET'}
 
 
 def test_describe_settings_lists_every_setting_in_order() -> None:
