@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, delete, or_, update
+from sqlalchemy import Select, and_, delete, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -120,12 +120,14 @@ def load_execution_data(session: Session,
 def list_executions(session: Session, workflow_id: str | None = None,
                     status: str | Collection[str] | None = None, limit: int = 50,
                     before_id: int | None = None,
-                    project_ids: Collection[str] | None = None) -> list[Execution]:
+                    project_ids: Collection[str] | None = None,
+                    workflow_ids: Select[tuple[str]] | None = None) -> list[Execution]:
     """Executions newest first (by id), at most `limit`, never loading ExecutionData.
 
     Filters combine: one workflow, one status or several, ids below `before_id` (the cursor of the
-    next page: the last id of the previous one), and visibility to `project_ids`. Rows marked
-    deleted (deleted_at set) are left out.
+    next page: the last id of the previous one), visibility to `project_ids`, and workflows in the
+    subquery `workflow_ids` (e.g. services.access.readable_workflows). Rows marked deleted
+    (deleted_at set) are left out.
     """
     query = select(Execution).where(col(Execution.deleted_at).is_(None))
     if workflow_id is not None:
@@ -137,6 +139,8 @@ def list_executions(session: Session, workflow_id: str | None = None,
         query = query.where(col(Execution.id) < before_id)
     if project_ids is not None:
         query = query.where(col(Execution.project_id).in_(list(project_ids)))
+    if workflow_ids is not None:
+        query = query.where(col(Execution.workflow_id).in_(workflow_ids))
     return list(session.exec(query.order_by(col(Execution.id).desc()).limit(limit)))
 
 

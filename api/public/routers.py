@@ -4,4 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-ALL: list[APIRouter] = []
+from . import audit, credentials, executions, projects, tags, users, variables, workflows
+
+ALL: list[APIRouter] = [
+    workflows.router, executions.router, tags.router, credentials.router, variables.router, users.router,
+    projects.router, audit.router,
+]

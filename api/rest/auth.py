@@ -19,7 +19,7 @@ from api.deps import RuntimeDep, SessionActor, client_ip
 from api.errors import knotwork_error_response
 from engine.errors import KnotworkError
 from models import User
-from services import auth
+from services import auth, users
 from services.access import Actor
 from services.runtime import Runtime
 from services.users import UserError
@@ -130,6 +130,18 @@ def change_password(body: PasswordBody, actor: SessionActor, runtime: RuntimeDep
     response = JSONResponse({"ok": True})
     response.delete_cookie(auth.SESSION_COOKIE, path="/")
     return response
+
+
+class ResetBody(BaseModel):
+    password: str = Field(max_length=1024)
+
+
+@router.post("/users/{user_id}/password")
+def reset_password(user_id: Annotated[str, Field(max_length=36)], body: ResetBody, actor: SessionActor,
+                   runtime: RuntimeDep) -> dict[str, bool]:
+    """The owner (or an admin, for members) sets someone's new password; their sessions end."""
+    users.reset_password(runtime.db, actor, user_id, body.password)
+    return {"ok": True}
 
 
 @router.get("/invitations/{token}")

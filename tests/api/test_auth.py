@@ -190,3 +190,28 @@ def test_invitation_rules(runtime: Runtime, team: Team) -> None:
         session.add(row)
     with pytest.raises(auth.InvitationError, match="expired"):
         auth.accept_invitation(runtime.db, invited.token, PASSWORD)
+
+
+def test_the_owner_resets_a_password_and_signs_the_user_out(rest: TestClient, team: Team) -> None:
+    member = signed_in_client(rest, "member")
+    owner = signed_in_client(rest, "owner")
+    admin = signed_in_client(rest, "admin")
+    member_id = team.actor("member").user_id
+
+    assert owner.post(f"/users/{member_id}/password", json={"password": "short"}).status_code == 400
+    assert owner.post(f"/users/{member_id}/password", json={"password": "a new password"}).json() == {"ok": True}
+
+    assert member.get("/me").status_code == 401
+    assert rest.post("/login", json={"email": "member@example.com", "password": "a new password"}).status_code == 200
+    owner_id = team.actor("owner").user_id
+    assert admin.post(f"/users/{owner_id}/password", json={"password": "taking over!"}).status_code == 403
+    assert member.post(f"/users/{owner_id}/password", json={"password": "taking over!"}).status_code == 401
+    assert signed_in_client(rest, "acme_admin").post(f"/users/{member_id}/password",
+                                                     json={"password": "x" * 12}).status_code == 403
+    assert owner.post("/users/nobody/password", json={"password": "x" * 12}).status_code == 404
+
+
+def signed_in_client(rest: TestClient, name: str) -> TestClient:
+    client = TestClient(rest.app)
+    assert client.post("/login", json={"email": f"{name}@example.com", "password": PASSWORD}).status_code == 200
+    return client
