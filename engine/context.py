@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .errors import NodeOperationError
@@ -135,6 +136,14 @@ class NodeExecuteContext:
     @property
     def services(self) -> Any:
         return self._run.services
+
+    async def get_credentials(self, credential_type: str) -> dict[str, Any]:
+        reference = self.node.credentials.get(credential_type)
+        if not isinstance(reference, Mapping) or not (reference.get("id") or reference.get("name")):
+            raise NodeOperationError(f"No credential of type '{credential_type}' is chosen for this node",
+                                     node=self.node.name)
+        data = await self._run.services.credentials.get(self.node.name, credential_type, reference)
+        return dict(data)
 
     @property
     def execution_id(self) -> str:

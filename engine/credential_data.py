@@ -149,6 +149,24 @@ def scrub(message: str, secrets: Iterable[str]) -> str:
     return message
 
 
+def scrub_data(value: Any, secrets: Iterable[str]) -> Any:
+    """JSON-shaped data with every secret inside its strings (keys too) replaced by ***."""
+    ordered = [secret for secret in sorted(set(secrets), key=len, reverse=True) if len(secret) >= 4]
+    if not ordered:
+        return value
+
+    def clean(item: Any) -> Any:
+        if isinstance(item, str):
+            return scrub(item, ordered) if any(secret in item for secret in ordered) else item
+        if isinstance(item, Mapping):
+            return {clean(key): clean(child) for key, child in item.items()}
+        if isinstance(item, list | tuple):
+            return [clean(child) for child in item]
+        return item
+
+    return clean(value)
+
+
 def closest_name(name: str, known: Iterable[str]) -> str | None:
     matches = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
     return matches[0] if matches else None

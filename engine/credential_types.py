@@ -37,6 +37,7 @@ from .credential_data import (
     mask,
     merge_update,
     scrub,
+    scrub_data,
     secret_fields,
     secret_values,
     validate,
@@ -49,7 +50,7 @@ __all__ = [
     "MASKED", "Authenticator", "BasicAuth", "BearerAuth", "ConnectionTest", "CredentialDataError", "CredentialTest",
     "CredentialTestFailed", "CredentialType", "CredentialTypeRegistry", "CustomAuth", "HeaderAuth", "QueryAuth",
     "TestResult", "TokenCallback", "UnknownCredentialType", "authenticate_request", "http_auth", "is_secret", "mask",
-    "merge_update", "network_reason", "render", "scrub", "secret_fields", "secret_values", "test_credential",
+    "merge_update", "network_reason", "render", "scrub", "scrub_data", "secret_fields", "secret_values", "test_credential",
     "uses_oauth2", "validate",
 ]
 

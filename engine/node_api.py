@@ -178,6 +178,11 @@ class ExecuteContext(Protocol):
         """Evaluate any value (template strings inside containers too) for one item."""
         ...
 
+    async def get_credentials(self, credential_type: str) -> dict[str, Any]:
+        """The decrypted data of the credential this node chose for `credential_type` (its
+        `credentials[type]` reference). Raises NodeOperationError when none is chosen or usable."""
+        ...
+
     @property
     def continue_on_fail(self) -> bool: ...
 

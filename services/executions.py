@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import col, select
 
+from engine.credential_types import scrub, scrub_data
 from engine.errors import WorkflowValidationError
 from engine.ports import Services
 from engine.registry import NodeRegistry
@@ -36,6 +37,7 @@ from models.types import utcnow
 
 from .credentials import DatabaseCredentials
 from .events import CONTROL, EXECUTIONS, BusEventSink, EventBus
+from .variables import variables_for_project
 
 log = logging.getLogger(__name__)
 
@@ -162,16 +164,18 @@ class ExecutionRuntime:
             workflow = parse_workflow(snapshot["workflow"], self.registry)
         except WorkflowValidationError as error:
             return self._finish(execution, "error", None, error=f"Invalid workflow: {error}")
+        credentials = DatabaseCredentials(self.db, self.encryption_key, execution.project_id,
+                                          workflow_id=execution.workflow_id, execution_id=execution.id)
         progress = None
         if _setting(workflow.settings, "saveExecutionProgress", self.policy.save_progress) is True:
-            progress = functools.partial(self._save_progress, execution.id)
+            progress = functools.partial(self._save_progress, execution.id, credentials.secrets)
         services = Services(
             events=BusEventSink(self.bus, execution_id, execution.workflow_id),
-            credentials=DatabaseCredentials(self.db, self.encryption_key, execution.project_id),
+            credentials=credentials,
             code_runner=self._thread_pool(),
             cancel_event=cancel,
             on_progress=progress,
-            variables=self.policy.variables,
+            variables={**self.policy.variables, **variables_for_project(self.db, execution.project_id)},
             default_timezone=self.policy.timezone,
             expression_timeout=self.policy.expression_timeout,
         )
@@ -190,12 +194,17 @@ class ExecutionRuntime:
         document["state"] = result.state
         keep = self.policy.saves(workflow.settings, execution.mode, result.status)
         error = (result.error or {}).get("message")
+        if credentials.secrets:  # a node may have echoed a secret into its output or error
+            document = scrub_data(document, credentials.secrets)
+            error = scrub(error, credentials.secrets) if error else error
         return self._finish(execution, result.status, document if keep else None, error=error,
                             last_node=result.last_node_executed)
 
-    def _save_progress(self, execution_id: int, state: dict[str, Any]) -> None:
+    def _save_progress(self, execution_id: int, secrets: set[str], state: dict[str, Any]) -> None:
         document = {"status": "running", "runData": state["runData"],
                     "lastNodeExecuted": state["lastNodeExecuted"], "state": state}
+        if secrets:
+            document = scrub_data(document, secrets)
         with self.db.session() as session:
             save_progress(session, execution_id, document)
 

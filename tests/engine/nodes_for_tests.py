@@ -119,13 +119,15 @@ class Countdown(NodeType):
 
 
 class Secret(NodeType):
-    """Outputs the credential its `credentials.testAuth` reference points at."""
+    """Outputs the credential its `credentials.testAuth` reference points at, and the token's length
+    (which survives the scrubbing of secrets from saved data)."""
 
     description = _description("secret")
 
     async def execute(self, ctx: ExecuteContext) -> list[list[Item]]:
         reference = ctx.node.credentials.get("testAuth", {})
-        return [[Item(await ctx.services.credentials.get(ctx.node.name, "testAuth", reference))]]
+        data = await ctx.services.credentials.get(ctx.node.name, "testAuth", reference)
+        return [[Item({**data, "tokenLength": len(data.get("token", ""))})]]
 
 
 TEST_NODE_TYPES: list[type[NodeType]] = [Emit, Evaluate, Fail, Join, Slow, Countdown, Secret]
