@@ -12,10 +12,11 @@ REST_PREFIX = "/rest"
 
 
 def build_rest_api(runtime: Runtime | None) -> FastAPI:
-    from . import auth
+    from . import auth, oauth2
 
     api = FastAPI(title="Knotwork REST (browser)", openapi_url=None, docs_url=None, redoc_url=None)
     api.state.runtime = runtime
     install_error_handlers(api)
     api.include_router(auth.router)
+    api.include_router(oauth2.router)
     return api
