@@ -88,6 +88,8 @@ def test_app_serves_health_setup_sign_in_and_sign_out(tmp_path: Path) -> None:
         setup_page = browser.get('/setup')
         assert 'Create the owner account' in setup_page.text and '"name":"email"' in setup_page.text
         assert browser.get('/api/v1/openapi.json').status_code == 200
+        assert browser.get('/api/v1/docs').status_code == 200
+        assert browser.get('/api/v1/workflows').json()['code'] == 'unauthorized'
         assert browser.get('/rest/me').json()['code'] == 'unauthorized'
 
         # The setup form creates the owner and signs them in with an HttpOnly cookie
