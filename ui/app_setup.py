@@ -13,7 +13,7 @@ from api.rest import REST_PREFIX, build_rest_api
 from services.runtime import Runtime
 from services.settings import Settings
 from ui.auth import SignInRequired
-from ui.pages import home, signin
+from ui.pages import register_all
 
 
 def register(settings: Settings, runtime: Runtime | None = None) -> None:
@@ -28,8 +28,7 @@ def register(settings: Settings, runtime: Runtime | None = None) -> None:
     app.mount(PUBLIC_API_PREFIX, build_public_api(runtime))
     app.mount(REST_PREFIX, build_rest_api(runtime))
     app.add_middleware(SignInRequired)
-    signin.register(runtime)
-    home.register()
+    register_all(runtime)
 
 
 def use_storage_dir(path: Path) -> None:

@@ -21,6 +21,6 @@ def home_page(request: Request) -> None:
         ui.label('The workflow editor is not built yet: it arrives with the UI issue.')
 
 
-def register() -> None:
+def register(runtime: object) -> None:
     """Serve home_page at /."""
     ui.page('/')(home_page)
