@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -64,6 +64,15 @@ class WaitingEntry:
     source: list[SourceRef | None]
 
 
+@dataclass(frozen=True)
+class PartialRequest:
+    """Run only up to `destination`, reusing `run_data` of an earlier run (engine.partial)."""
+
+    destination: str
+    run_data: RunData
+    dirty_nodes: frozenset[str] = frozenset()
+
+
 @dataclass
 class ExecutionRun:
     """The mutable state of one execution (also what expressions read through DataProxy)."""
@@ -110,14 +119,32 @@ async def execute_workflow(
     execution_id: str | None = None,
     timeout: float | None = None,
     resume: dict[str, Any] | None = None,
+    destination_node: str | None = None,
+    previous_run_data: Mapping[str, Iterable[Any]] | None = None,
+    dirty_nodes: Iterable[str] = (),
 ) -> ExecutionResult:
     """Run a workflow to the end and return its result. Never raises for node failures: they
     end the execution with status "error" and the error recorded on the failing node's run.
-    `resume` is the `state` of an earlier result that did not succeed: the run continues there."""
+    `resume` is the `state` of an earlier result that did not succeed: the run continues there.
+
+    `destination_node` (manual mode only) makes it n8n's partial execution: only what that node
+    needs runs, the rest comes from `previous_run_data` (TaskData lists or n8n's JSON runData) and
+    pinned data, except `dirty_nodes` (changed since) and what follows them; nothing after the
+    destination runs. The result's run data holds the reused runs too. Raises ValueError when
+    `destination_node` is combined with another mode, `start_node`, `start_items` or `resume`."""
     services = services or Services()
     executor = WorkflowExecutor(workflow, registry, services, mode, execution_id or uuid.uuid4().hex[:16])
     items = [item_from_json(item) for item in start_items] if start_items is not None else None
-    return await executor.run(start_node, items, timeout, resume)
+    partial = None
+    if destination_node is not None:
+        if mode != "manual":
+            raise ValueError(f"Executing up to a node is only available in manual mode, not '{mode}'")
+        if start_node is not None or start_items is not None or resume is not None:
+            raise ValueError("destination_node cannot be combined with start_node, start_items or resume")
+        from .partial import run_data_from
+
+        partial = PartialRequest(destination_node, run_data_from(previous_run_data), frozenset(dirty_nodes))
+    return await executor.run(start_node, items, timeout, resume, partial)
 
 
 def resolve_timezone(name: Any, default: str) -> ZoneInfo:
@@ -157,6 +184,9 @@ class WorkflowExecutor:
         self.router = Router(self.run_state, self.graph, self.v1)
         self._last_execution_try = ""
         self._deadline: float | None = None
+        # Partial execution (n8n's startData): only these nodes run, and nothing after the destination.
+        self._run_filter: frozenset[str] | None = None
+        self._destination: str | None = None
 
     # ---- the run loop ----------------------------------------------------------------------
     async def run(
@@ -165,6 +195,7 @@ class WorkflowExecutor:
         start_items: list[Item] | None,
         timeout: float | None,
         resume: dict[str, Any] | None = None,
+        partial: PartialRequest | None = None,
     ) -> ExecutionResult:
         state = self.run_state
         started_at = self.services.clock.now()
@@ -176,7 +207,10 @@ class WorkflowExecutor:
         try:
             if resume is not None:
                 restore_state(state, resume)
+                self._restore_start_data(resume)
                 self._check_resumable()
+            elif partial is not None:
+                self._start_partial(partial)
             else:
                 start = start_node or self.find_start_node()
                 if start is None:
@@ -203,7 +237,7 @@ class WorkflowExecutor:
             "workflow.finished", {"executionId": state.execution_id, "status": status}
         )
         return ExecutionResult(
-            state=capture_state(state) if status != "success" else None,
+            state=self._captured_state() if status != "success" else None,
             status=status,
             mode=state.mode,
             started_at=started_at,
@@ -214,6 +248,33 @@ class WorkflowExecutor:
             node_context=state.node_contexts,
             static_data=dict(self.workflow.static_data),
         )
+
+    def _start_partial(self, partial: PartialRequest) -> None:
+        from .partial import plan_partial_execution
+
+        state = self.run_state
+        pin_data = self.workflow.pin_data if state.uses_pin_data else {}
+        plan = plan_partial_execution(
+            self.workflow, self.registry, partial.destination, partial.run_data, pin_data, partial.dirty_nodes
+        )
+        state.run_data, state.stack, state.waiting = plan.run_data, plan.stack, plan.waiting
+        state.execution_index = plan.next_execution_index
+        self._destination, self._run_filter = plan.destination, plan.run_filter
+
+    def _captured_state(self) -> dict[str, Any]:
+        captured = capture_state(self.run_state)
+        if self._destination is not None:  # a retry of a partial run stays partial
+            captured["startData"] = {
+                "destinationNode": self._destination,
+                "runNodeFilter": sorted(self._run_filter or ()),
+            }
+        return captured
+
+    def _restore_start_data(self, resume: dict[str, Any]) -> None:
+        start_data = resume.get("startData") or {}
+        self._destination = start_data.get("destinationNode")
+        run_filter = start_data.get("runNodeFilter")
+        self._run_filter = frozenset(run_filter) if run_filter is not None else None
 
     def _check_resumable(self) -> None:
         missing = sorted({entry.node for entry in self.run_state.stack} - set(self.workflow.nodes))
@@ -254,7 +315,8 @@ class WorkflowExecutor:
             error = await self._process_entry(entry)
             if error is not None:
                 return error
-            if not state.stack and state.waiting:
+            # n8n releases no waiting node right after the destination ran (partial execution).
+            if not state.stack and state.waiting and entry.node != self._destination:
                 self.router.release_waiting()
         return None
 
@@ -267,6 +329,8 @@ class WorkflowExecutor:
 
     async def _process_entry(self, entry: StackEntry) -> dict[str, Any] | None:
         state = self.run_state
+        if self._run_filter is not None and entry.node not in self._run_filter:
+            return None  # outside a partial run's subgraph (n8n's runNodeFilter)
         node = self.workflow.node(entry.node)
         # Before a node runs, every input item points at its own position (n8n does the same).
         inputs: list[list[Item] | None] = [
@@ -324,7 +388,8 @@ class WorkflowExecutor:
         task.execution_time = _elapsed_ms(started)
         state.run_data.setdefault(node.name, []).append(task)
         self._emit_finished(node.name, task)
-        self.router.route(node.name, outputs, run_index)
+        if node.name != self._destination:  # a partial run ends at its destination
+            self.router.route(node.name, outputs, run_index)
         if self.services.on_progress is not None:
             self.services.on_progress(capture_state(state))
         return None

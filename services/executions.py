@@ -8,7 +8,7 @@ import asyncio
 import functools
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -71,6 +71,13 @@ class RunPolicy:
         return True
 
 
+def _check_partial(mode: str, start_items: Any, start_node: Any, resume: Any) -> None:
+    if mode != "manual":
+        raise ValueError(f"Executing up to a node is only available in manual mode, not '{mode}'")
+    if start_items is not None or start_node is not None or resume is not None:
+        raise ValueError("destination_node cannot be combined with start_items, start_node or resume")
+
+
 def _setting(settings: Mapping[str, Any], name: str, default: Any) -> Any:
     value = settings.get(name, "DEFAULT")
     return default if value in ("DEFAULT", None) else value
@@ -115,8 +122,16 @@ class ExecutionRuntime:
         start_node: str | None = None,
         resume: dict[str, Any] | None = None,
         retry_of: int | None = None,
+        destination_node: str | None = None,
+        previous_run_data: Mapping[str, Any] | None = None,
+        dirty_nodes: Iterable[str] = (),
     ) -> int:
-        """Persist a `new` execution with its workflow snapshot, then enqueue it."""
+        """Persist a `new` execution with its workflow snapshot, then enqueue it. With
+        `destination_node` (manual mode only) it is a partial execution up to that node, reusing
+        `previous_run_data` (n8n's JSON runData) except `dirty_nodes`. Raises ValueError when a
+        destination comes with another mode, start items, a start node or a resume state."""
+        if destination_node is not None:
+            _check_partial(mode, start_items, start_node, resume)
         snapshot: dict[str, Any] = {"workflow": dict(workflow)}
         if start_items is not None:
             snapshot["startItems"] = start_items
@@ -124,6 +139,10 @@ class ExecutionRuntime:
             snapshot["startNode"] = start_node
         if resume is not None:
             snapshot["resume"] = resume
+        if destination_node is not None:  # n8n's names for a partial execution's inputs
+            snapshot["destinationNode"] = destination_node
+            snapshot["runData"] = dict(previous_run_data or {})
+            snapshot["dirtyNodeNames"] = list(dirty_nodes)
         with self.db.session() as session:
             execution_id = start_execution_row(session, workflow_id, project_id, mode, snapshot, retry_of)
         self.enqueue(execution_id)
@@ -189,6 +208,9 @@ class ExecutionRuntime:
             start_items=snapshot.get("startItems"),
             timeout=self.policy.timeout,
             resume=snapshot.get("resume"),
+            destination_node=snapshot.get("destinationNode"),
+            previous_run_data=snapshot.get("runData"),
+            dirty_nodes=snapshot.get("dirtyNodeNames") or (),
         )
         document = result.to_json()
         document["state"] = result.state
