@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session
 
 from engine.errors import KnotworkError
+from engine.workflow import parse_workflow
 from models import Execution
 from models.db import Database
 from models.executions import FINISHED
@@ -107,6 +108,24 @@ def _start_run(runtime: Runtime, actor: Actor, workflow_id: str, items: list[dic
         document, project_id = workflow_to_json(workflow), workflow.project_id
     return runtime.executions.start(document, workflow_id=workflow_id, project_id=project_id, mode=RUN_MODE,
                                     start_items=items)
+
+
+def start_manual_run(runtime: Runtime, actor: Actor, workflow_id: str, document: dict[str, Any], *,
+                     destination_node: str | None = None, previous_run_data: dict[str, Any] | None = None,
+                     dirty_nodes: tuple[str, ...] = ()) -> int:
+    """The editor's run of the workflow as it is on the canvas (saved or not), through the same queue as
+    production runs: all of it, or only up to `destination_node` reusing `previous_run_data` (n8n's
+    partial execution). Needs workflow:execute. Raises NotFound, AccessDenied, WorkflowArchived,
+    WorkflowValidationError."""
+    check_storable(document, "workflow")
+    with runtime.db.session() as session:
+        workflow = require_workflow_id(session, actor, workflow_id, "workflow:execute")
+        get_executable_workflow(session, workflow.id)  # raises WorkflowArchived
+        project_id = workflow.project_id
+    parse_workflow(document, runtime.registry)  # refuse an invalid graph here, with its problems listed
+    return runtime.executions.start(document, workflow_id=workflow_id, project_id=project_id, mode="manual",
+                                    destination_node=destination_node, previous_run_data=previous_run_data,
+                                    dirty_nodes=dirty_nodes)
 
 
 async def wait_for_execution(runtime: Runtime, execution_id: int, timeout: float,

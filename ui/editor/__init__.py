@@ -1,0 +1,1 @@
+"""The workflow editor: canvas, node details view (parameter forms, expressions, data panels)."""
