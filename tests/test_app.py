@@ -98,8 +98,10 @@ def test_app_serves_health_setup_sign_in_and_sign_out(tmp_path: Path) -> None:
         assert (created.status_code, created.headers['location']) == (303, '/')
         assert 'HttpOnly' in created.headers['set-cookie']
         home = browser.get('/')
-        assert home.status_code == 200 and 'Signed in as owner@example.com (owner)' in home.text
-        assert '<title>Knotwork</title>' in home.text
+        assert (home.status_code, home.headers['location']) == (303, '/workflows')
+        workflows = browser.get('/workflows')
+        assert workflows.status_code == 200 and 'owner@example.com (owner)' in workflows.text
+        assert '<title>Workflows · Knotwork</title>' in workflows.text
         cookie = browser.cookies['knotwork_session']
 
         # Signing out ends the session: the old cookie no longer opens a page or /rest/me

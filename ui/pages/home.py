@@ -1,26 +1,19 @@
-"""The start page at /: who is signed in, a sign-out button; the workflow editor arrives with the UI issue."""
+"""The start page at /: the workflow list, in the project the link names (if any)."""
 
 from __future__ import annotations
 
-from fastapi import Request
+from urllib.parse import urlencode
+
+from fastapi.responses import RedirectResponse
 from nicegui import ui
 
-from services.version import knotwork_version
 
-
-def home_page(request: Request) -> None:
-    actor = getattr(request.state, "actor", None)
-    with ui.column().classes('p-8 gap-2'):
-        ui.label('Knotwork is running').classes('text-2xl font-semibold')
-        ui.label(f'Version {knotwork_version()}')
-        if actor is not None:
-            ui.label(f'Signed in as {actor.email} ({actor.role})')
-            with ui.element('form') as form:
-                form.props.update({'method': 'post', 'action': '/rest/logout'})
-                ui.button('Sign out').props('type=submit flat')
-        ui.label('The workflow editor is not built yet: it arrives with the UI issue.')
+def home_page(project: str = "") -> RedirectResponse:
+    """Send the browser to /workflows, keeping the `project` query parameter."""
+    target = f"/workflows?{urlencode({'project': project})}" if project else "/workflows"
+    return RedirectResponse(target, status_code=303)
 
 
 def register(runtime: object) -> None:
     """Serve home_page at /."""
-    ui.page('/')(home_page)
+    ui.page("/")(home_page)
