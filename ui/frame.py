@@ -53,7 +53,7 @@ def current_actor(request: Request) -> Actor:
 
 
 @contextmanager
-def page_frame(request: Request, title: str, *, project: str = "") -> Iterator[Frame]:
+def page_frame(request: Request, title: str, *, project: str = "", show_title: bool = True) -> Iterator[Frame]:
     """Header and navigation around the page's content; yields who is signed in and where."""
     runtime: Runtime = request.app.state.runtime
     actor = current_actor(request)
@@ -81,5 +81,6 @@ def page_frame(request: Request, title: str, *, project: str = "") -> Iterator[F
                 form.props.update({"method": "post", "action": "/rest/logout"})
                 ui.button("Sign out").props("type=submit flat").classes("w-full")
     with ui.column().classes("w-full p-4 gap-3"):
-        ui.label(title).classes("text-2xl font-semibold")
+        if show_title:
+            ui.label(title).classes("text-2xl font-semibold")
         yield frame

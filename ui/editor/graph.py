@@ -324,6 +324,17 @@ class EditorGraph:
                     node.pop("continueOnFail", None)  # the legacy flag yields to onError
             self._drop_dangling_links(name)
 
+    def set_pin_data(self, name: str, items: list[dict[str, Any]] | None) -> None:
+        """Pin these items (n8n's pinData: a list of json objects) as the node's output, or unpin (None)."""
+        self._node(name)
+        if items is not None and (not isinstance(items, list) or not all(isinstance(item, dict) for item in items)):
+            raise GraphError("Pinned data must be a list of objects")
+        with self._change():
+            if items is None:
+                self._pin_data().pop(name, None)
+            else:
+                self._pin_data()[name] = orjson.loads(orjson.dumps(items))
+
     def set_workflow_name(self, name: str) -> None:
         with self._change():
             self._doc["name"] = _clean_name(name)
