@@ -80,9 +80,10 @@ class Editor:
             ui.button(icon="redo", on_click=lambda: self._history("redo")).props("flat dense").tooltip("Redo")
             ui.button(icon="keyboard", on_click=self._show_shortcuts).props("flat dense").tooltip("Shortcuts")
             ui.link("Executions", self.frame.link("/executions", workflow=self.workflow_id))
-            self.save_button = ui.button("Save", icon="save", on_click=self.save).props("outline")
-            self.run_button = ui.button("Execute workflow", icon="play_arrow", on_click=lambda: self.run())
-            self.stop_button = ui.button("Stop", icon="stop", color="negative", on_click=self.stop)
+            self.save_button = ui.button("Save", icon="save", on_click=self.save).props("outline").mark("save")
+            self.run_button = ui.button("Execute workflow", icon="play_arrow",
+                                        on_click=lambda: self.run()).mark("run")
+            self.stop_button = ui.button("Stop", icon="stop", color="negative", on_click=self.stop).mark("stop")
             self.stop_button.set_visibility(False)
             self.save_button.set_enabled(self.can_edit)
             self.run_button.set_enabled(self.can_run)
@@ -107,7 +108,8 @@ class Editor:
             for description in descriptions:
                 words = " ".join([description.display_name, description.name, *description.aliases,
                                   *description.search_aliases, *description.categories, description.group]).lower()
-                entry = ui.column().classes("w-full gap-0 px-2 py-1 rounded cursor-pointer hover:bg-slate-100")
+                entry = ui.column().classes("w-full gap-0 px-2 py-1 rounded cursor-pointer hover:bg-slate-100") \
+                    .mark(f"palette:{description.name}")
                 entry.on("click", lambda _, d=description: self.add_node(d.name))
                 entry.props.update({"draggable": "true"})
                 entry.on("dragstart", js_handler=f"(e) => e.dataTransfer.setData({orjson.dumps(NODE_DRAG_MIME).decode()}, "
@@ -142,8 +144,11 @@ class Editor:
         return True
 
     def add_node(self, type_name: str) -> None:
-        if self.can_edit:
-            self._apply(lambda: self.graph.add_node(type_name))
+        if not self.can_edit:
+            return
+        added: list[str] = []
+        if self._apply(lambda: added.append(self.graph.add_node(type_name)["name"])):
+            self.canvas.select(added, reveal=True)  # it lands right of the others, maybe off-screen
 
     def _rename_workflow(self) -> None:
         if self.can_edit and self.name_input.value != self.graph.name:
@@ -193,12 +198,14 @@ class Editor:
         current = [name]  # the panel may rename the node: later changes follow the new name
         with self.root, ui.dialog().props("maximized") as dialog, ui.card().classes("w-full h-full no-wrap"):
             with ui.row().classes("w-full items-center"):
-                ui.label(name).classes("text-lg font-semibold")
+                title = ui.input(value=name).props("dense borderless input-class='text-lg font-semibold'")
+                title.set_enabled(self.can_edit)
+                title.on("blur", lambda: self._rename_node(current, title))
                 ui.label(description.display_name).classes("text-slate-500")
                 ui.space()
                 if self.can_run:
                     ui.button("Execute step", icon="play_arrow",
-                              on_click=lambda: (dialog.close(), self.run(destination=name)))
+                              on_click=lambda: (dialog.close(), self.run(destination=current[0])))
                 ui.button(icon="close", on_click=dialog.close).props("flat round").mark("close-details")
             panel = NodeDetails(self.graph.node(name), description, workflow=self.graph.to_json(),
                                 run_data=self.run_data, credentials_for=self._credentials_for,
@@ -217,19 +224,23 @@ class Editor:
         name = current[0]
 
         def change() -> None:
-            current = self.graph.node(name)
-            if node.get("parameters") != current.get("parameters"):
+            stored = self.graph.node(name)
+            if node.get("parameters") != stored.get("parameters"):
                 self.graph.set_parameters(name, node.get("parameters") or {})
-            settings = {key: node.get(key) for key in SETTING_KEYS if node.get(key) != current.get(key)}
+            settings = {key: node.get(key) for key in SETTING_KEYS if node.get(key) != stored.get(key)}
             if settings:
                 self.graph.set_node_settings(name, **settings)
-            if bool(node.get("disabled")) != bool(current.get("disabled")):
+            if bool(node.get("disabled")) != bool(stored.get("disabled")):
                 self.graph.set_disabled([name], bool(node.get("disabled")))
-            if node.get("name") and node["name"] != name:
-                self.graph.rename(name, node["name"])
-                current[0] = node["name"]
 
         self._apply(change)
+
+    def _rename_node(self, current: list[str], title: ui.input) -> None:
+        """Rename from the panel's title; references in other nodes' expressions follow (as in n8n)."""
+        new = (title.value or "").strip()
+        if new and new != current[0] and self._apply(lambda: self.graph.rename(current[0], new)):
+            current[0] = new
+        title.value = current[0]
 
     def _pin(self, name: str, items: list[dict[str, Any]] | None) -> None:
         self._apply(lambda: self.graph.set_pin_data(name, items))
