@@ -121,7 +121,9 @@ class Housekeeper(_Periodic):
     def tick(self) -> None:
         if self._redis_url and not self._take_lock():
             return
-        with self._db.session() as session:
+        # IMMEDIATE on SQLite: a read that later turns into a write would fail at once ("database is
+        # locked") when another connection wrote in between, instead of waiting its turn.
+        with self._db.session(immediate=True) as session:
             pruned = prune_executions(session, self._max_age_hours, self._max_count, utcnow())
         if pruned:
             freed = self._db.reclaim_space()
