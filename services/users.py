@@ -15,8 +15,9 @@ from passlib.context import CryptContext
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, func, select
 
-from models import AuthSession, Project, ProjectMember, User
+from models import AuthSession, Invitation, Project, ProjectMember, User
 from models.db import Database
+from models.types import utcnow
 from models.users import GLOBAL_ROLES
 
 from . import audit
@@ -224,6 +225,41 @@ def change_role(db: Database, actor: Actor, user_id: str, role: str) -> User:
             user.role = new_role
             session.add(user)
     return user
+
+
+def list_invitations(db: Database, actor: Actor) -> list[Invitation]:
+    """Invitations not yet accepted and not expired, newest first (user:manage)."""
+    require(actor, "user:manage")
+    with db.session() as session:
+        return list(session.exec(select(Invitation).where(col(Invitation.accepted_at).is_(None),
+                                                          col(Invitation.expires_at) > utcnow())
+                                 .order_by(col(Invitation.created_at).desc())))
+
+
+def revoke_invitation(db: Database, actor: Actor, invitation_id: str) -> None:
+    """Withdraw an open invitation: its link stops working."""
+    require(actor, "user:manage")
+    with db.session() as session:
+        invitation = session.get(Invitation, invitation_id)
+        if invitation is None or invitation.accepted_at is not None:
+            raise NotFound(f"Invitation '{invitation_id}' not found")
+        session.delete(invitation)
+
+
+def update_profile(db: Database, actor: Actor, *, first_name: str, last_name: str) -> User:
+    """A user changes their own name."""
+    first_name, last_name = first_name.strip(), last_name.strip()
+    if len(first_name) > 100 or len(last_name) > 100:
+        raise UserError("A name can have at most 100 characters")
+    if "\x00" in first_name + last_name:
+        raise UserError("A name cannot contain NUL characters")
+    with db.session() as session:
+        user = session.get_one(User, actor.user_id)
+        user.first_name, user.last_name = first_name, last_name
+        session.add(user)
+        session.flush()
+        session.refresh(user)
+        return user
 
 
 def reset_password(db: Database, actor: Actor, user_id: str, password: str) -> None:

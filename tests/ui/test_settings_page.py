@@ -3,7 +3,7 @@ API keys shown once, listed by label only, deleted."""
 
 from __future__ import annotations
 
-from services import api_keys, auth
+from services import api_keys, auth, users
 from services.runtime import Runtime
 from tests.api.conftest import PASSWORD, Team
 
@@ -81,3 +81,14 @@ async def test_delete_an_api_key(ui_user: UiUser, runtime: Runtime, team: Team) 
     await user.should_see("API key deleted")
     assert api_keys.list_api_keys(runtime.db, team.actor("member")) == []
     await user.should_see("No API keys yet")
+
+
+async def test_people_change_their_own_name(ui_user: UiUser, runtime: Runtime, team: Team) -> None:
+    user = await ui_user("acme_viewer")
+    await user.open("/settings")
+    user.find(marker="first-name").type("Vera")
+    user.find(marker="last-name").type("Viewer")
+    user.find(marker="save-name").click()
+    await user.should_see("Name saved")
+    me = users.get_user(runtime.db, team.actor("acme_viewer"), team.actor("acme_viewer").user_id)
+    assert (me.first_name, me.last_name) == ("acme_viewerVera", "Viewer")

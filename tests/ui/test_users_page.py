@@ -3,6 +3,8 @@ change a role, reset a password, delete with a transfer, through the real servic
 
 from __future__ import annotations
 
+import pytest
+
 from services import auth, users, workflow_access
 from services.runtime import Runtime
 from tests.api.conftest import Team
@@ -88,3 +90,16 @@ async def test_delete_a_user_giving_their_workflows_to_someone(ui_user: UiUser, 
     await owner.should_not_see(marker=f"user-{outsider_id}")
     moved = workflow_access.get_workflow(runtime.db, team.actor("member"), kept.workflow.id)
     assert moved.workflow.project_id == team.personal("member")
+
+
+async def test_pending_invitations_are_listed_and_can_be_withdrawn(ui_user: UiUser, runtime: Runtime,
+                                                                    team: Team) -> None:
+    invited = auth.invite(runtime.db, runtime.settings, team.actor("owner"), "later@example.com")
+    user = await ui_user("owner")
+    await user.open("/users")
+    await user.should_see("Pending invitations")
+    await user.should_see("later@example.com")
+    user.find(marker=f"revoke-{invited.invitation.id}").click()
+    await user.should_see("Invitation withdrawn")
+    with pytest.raises(auth.InvitationError):
+        auth.pending_invitation(runtime.db, invited.token)

@@ -44,8 +44,16 @@ def _profile(frame: Frame) -> None:
         return
     with ui.card().classes("w-full max-w-2xl").mark("profile"):
         ui.label("Account").classes("text-lg font-semibold")
-        name = " ".join(part for part in (me.first_name, me.last_name) if part) or "(no name)"
-        ui.label(f"Name: {name}")
+        with ui.row().classes("w-full gap-2"):
+            first = ui.input("First name", value=me.first_name).props("outlined dense").mark("first-name")
+            last = ui.input("Last name", value=me.last_name).props("outlined dense").mark("last-name")
+
+            def save_name() -> None:
+                if attempt(lambda: users.update_profile(frame.runtime.db, frame.actor, first_name=first.value or "",
+                                                        last_name=last.value or "")):
+                    ui.notify("Name saved", type="positive")
+
+            ui.button("Save name", on_click=save_name).props("flat").mark("save-name")
         ui.label(f"Email: {me.email}")
         ui.label(f"Role: {me.role}")
 

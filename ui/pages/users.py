@@ -73,6 +73,25 @@ class UserList:
                         ui.button(icon="delete", on_click=lambda u=user: self.ask_delete(u)) \
                             .props("flat dense color=negative").tooltip("Delete").mark(f"delete-{user.id}")
 
+        invitations = users.list_invitations(self.runtime.db, self.actor)
+        if invitations:
+            ui.label("Pending invitations").classes("text-lg font-semibold mt-4")
+            pending = DataTable(["Email", "Role", "Invited", "Expires", ""], marker="invitation-table")
+            for invitation in invitations:
+                with pending.row(marker=f"invitation-{invitation.id}"):
+                    pending.cell(invitation.email)
+                    pending.cell(invitation.role)
+                    pending.cell(when(invitation.created_at))
+                    pending.cell(when(invitation.expires_at))
+                    with pending.cell():
+                        ui.button(icon="cancel", on_click=lambda i=invitation: self.revoke(i.id)) \
+                            .props("flat dense color=negative").tooltip("Withdraw").mark(f"revoke-{invitation.id}")
+
+    def revoke(self, invitation_id: str) -> None:
+        if attempt(lambda: users.revoke_invitation(self.runtime.db, self.actor, invitation_id)):
+            ui.notify("Invitation withdrawn")
+            self.rows.refresh()
+
     def _role(self, user: User) -> None:
         if not self._may_change(user) or not self.rights.has("user:changeRole"):
             ui.label(ROLE_NAMES.get(user.role, user.role))
