@@ -8,12 +8,15 @@ draws the rows as bars with NiceGUI elements (no HTML strings: node names stay t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 from nicegui import ui
+
+# The shortest time axis drawn: node runs under a millisecond stay slivers instead of filling the width.
+MIN_AXIS_MS = 20
 
 
 @dataclass(frozen=True)
@@ -66,13 +69,25 @@ def human_ms(duration: int) -> str:
     return f"{duration} ms" if duration < 1000 else f"{duration / 1000:.2f} s"
 
 
-def timeline(rows: list[TimelineRow], *, on_select: Any = None) -> None:
-    """Bars on a shared time axis; clicking a row calls on_select(node_name, run_index)."""
+def items_text(counts: list[int]) -> str:
+    """Items per output: "1 item", "3 items", "2 / 1 items"."""
+    total = " / ".join(str(count) for count in counts) or "0"
+    return f"{total} item" if total == "1" else f"{total} items"
+
+
+def timeline(rows: list[TimelineRow], *, on_select: Callable[[str, int], Any] | None = None,
+             selected: tuple[str, int] | None = None) -> None:
+    """Bars on a shared time axis; clicking a row calls on_select(node_name, run_index). The row of
+    `selected` (node, run) is highlighted. Rows carry the markers `timeline-row` and `timeline-row-<n>`."""
     total = max((row.offset_ms + max(row.duration_ms, 1) for row in rows), default=1)
+    total = max(total, MIN_AXIS_MS)
     with ui.column().classes("w-full gap-1"):
-        for row in rows:
-            colour = "bg-red-500" if row.status == "error" else "bg-emerald-500"
-            item = ui.row().classes("w-full items-center gap-2 cursor-pointer hover:bg-slate-100 no-wrap")
+        for position, row in enumerate(rows):
+            colour = {"error": "bg-red-500", "running": "bg-blue-400"}.get(row.status, "bg-emerald-500")
+            item = ui.row().classes("w-full items-center gap-2 cursor-pointer hover:bg-slate-100 no-wrap rounded px-1")
+            item.mark(f"timeline-row timeline-row-{position}")
+            if (row.node, row.run_index) == selected:
+                item.classes("bg-blue-50")
             if on_select is not None:
                 item.on("click", lambda _, row=row: on_select(row.node, row.run_index))
             with item:
@@ -83,6 +98,9 @@ def timeline(rows: list[TimelineRow], *, on_select: Any = None) -> None:
                     width = max(100 * max(row.duration_ms, 1) / total, 0.5)
                     ui.element("div").classes(f"absolute h-4 rounded {colour}").style(
                         f"left: {left:.2f}%; width: {width:.2f}%")
-                counts = " / ".join(str(count) for count in row.items) or "0"
-                ui.label(f"{human_ms(row.duration_ms)} · {counts} items · {human_bytes(row.data_bytes)}") \
-                    .classes("w-56 text-xs text-slate-600 text-right")
+                offset = "+" + (human_ms(row.offset_ms) if row.offset_ms else "0 ms")
+                ui.label(offset).classes("w-20 text-xs text-slate-500 text-right")
+                stats = ui.label(f"{human_ms(row.duration_ms)} · {items_text(row.items)} · {human_bytes(row.data_bytes)}")
+                stats.classes("w-56 text-xs text-right " + ("text-red-700" if row.error else "text-slate-600"))
+                if row.error:
+                    stats.tooltip(row.error)
