@@ -57,7 +57,7 @@ class App:
     console_errors: list[str] = field(default_factory=list)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
     if not Path(CHROMIUM).exists():
         pytest.skip("Chromium is not installed (apt-get install chromium); .ci/run installs it")
@@ -73,6 +73,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
         yield App(base_url, ids, data_dir)
 
 
+# Module scope, not session: Playwright's sync API keeps an event loop running in the main thread
+# while it is open, which would break the async tests that run after the browser tests.
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright

@@ -53,7 +53,7 @@ def test_required_parameters_are_stored_with_their_defaults_and_nothing_else():
 
 def test_a_node_without_a_position_lands_right_of_the_rightmost_node():
     graph = graph_with("knotwork.manualTrigger")
-    assert graph.add_node("knotwork.noOp")["position"] == [220, 0]
+    assert graph.add_node("knotwork.noOp")["position"] == [300, 0]
 
 
 def test_unknown_types_are_refused_by_name_with_a_suggestion():

@@ -68,7 +68,7 @@ export default {
           @connect="onConnect" @node-double-click="(e) => openNode(e.node)"
           @nodes-change="onChanges" @edges-change="onChanges"
           @edge-mouse-enter="(e) => hoverEdge = e.edge.id" @edge-mouse-leave="hoverEdge = null">
-        <template #node-knotwork="{ data, selected }">
+        <template #node-knotwork="{ id, data, selected }">
           <div class="kw-node" :style="{ height: nodeHeight(data) + 'px' }" :title="data.message"
                :class="[data.status ? 'kw-' + data.status : '', { 'kw-disabled': data.disabled,
                         'kw-selected': selected, 'kw-trigger': data.trigger, 'kw-unknown': data.unknown }]">
@@ -88,8 +88,8 @@ export default {
             <template v-for="(label, i) in data.outputs" :key="'out-' + i">
               <Handle type="source" :id="'out-' + i" :position="Position.Right" :style="{ top: portTop(i, data.outputs.length) }"
                       :class="{ 'kw-error-handle': label === 'error' }" />
-              <span v-if="label || data.items[i] !== undefined" class="kw-port-label kw-out"
-                    :style="{ top: portTop(i, data.outputs.length) }">{{ outputLabel(label, data.items[i]) }}</span>
+              <span v-if="label || portCount(id, i, data) !== undefined" class="kw-port-label kw-out"
+                    :style="{ top: portTop(i, data.outputs.length) }">{{ outputLabel(label, portCount(id, i, data)) }}</span>
             </template>
           </div>
         </template>
@@ -132,6 +132,7 @@ export default {
       fitted: false,
       lastSelection: "",
       appliedSelection: 0,
+      revealing: null, // names of nodes to bring into view once they are measured
       ports: {},
     };
   },
@@ -149,6 +150,11 @@ export default {
     document.removeEventListener("keydown", this.onKeydown);
     document.removeEventListener("paste", this.onPaste);
     document.removeEventListener("pointerdown", this.onDocumentPointer, true);
+  },
+  computed: {
+    connectedOutputs() {
+      return new Set(this.edges.map((edge) => `${edge.source}:${edge.sourceHandle}`));
+    },
   },
   watch: {
     nodes() { this.sync(); },
@@ -177,14 +183,26 @@ export default {
       if (changed.length) nextTick(() => this.flow.updateNodeInternals(changed.map((node) => node.id)));
       if (this.selection && this.selection.seq !== this.appliedSelection) {
         this.appliedSelection = this.selection.seq;
+        this.revealing = this.selection.reveal ? this.selection.nodes : null;
         nextTick(() => this.select(this.selection.nodes));
       }
     },
+    // Runs whenever Vue Flow has measured every node: on the first drawing, and after nodes are added.
     onInitialized() {
       if (!this.fitted && this.flow.getNodes.value.length) {
         this.fitted = true;
         this.fitView();
       }
+      const revealing = new Set(this.revealing || []);
+      this.revealing = null;
+      if (this.flow.getNodes.value.some((node) => revealing.has(node.data.name) && !this.inView(node))) this.fitView();
+    },
+    inView(node) {
+      const { x, y, zoom } = this.flow.getViewport();
+      const left = node.position.x * zoom + x;
+      const top = node.position.y * zoom + y;
+      return left >= 0 && top >= 0 && left + node.dimensions.width * zoom <= this.$el.clientWidth
+        && top + node.dimensions.height * zoom <= this.$el.clientHeight;
     },
     fitView() {
       this.flow?.fitView({ padding: 0.2, maxZoom: 1 });
@@ -297,7 +315,9 @@ export default {
       const type = event.dataTransfer?.getData(this.dragMime);
       if (this.readOnly || !type || !this.flow) return;
       event.preventDefault();
-      const position = this.flow.screenToFlowCoordinate({ x: event.clientX, y: event.clientY });
+      // the new node (200 × 64) lands centred under the pointer, not hanging off to its lower right
+      const pointer = this.flow.screenToFlowCoordinate({ x: event.clientX, y: event.clientY });
+      const position = { x: pointer.x - 100, y: pointer.y - 32 };
       const edge = this.edgeAt(event.clientX, event.clientY);
       if (edge) this.$emit("drop_on_edge", { type, position, edge });
       else this.$emit("drop", { type, position });
@@ -350,6 +370,10 @@ export default {
     },
     portTop(index, count) {
       return `${((index + 1) * 100) / (count + 1)}%`;
+    },
+    // An output's item count: on its connections' labels when it has any, else beside the handle.
+    portCount(id, index, data) {
+      return this.connectedOutputs.has(`${id}:out-${index}`) ? undefined : data.items[index];
     },
     outputLabel(label, count) {
       if (count === undefined) return label;

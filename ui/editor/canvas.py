@@ -109,11 +109,15 @@ class WorkflowCanvas(ui.element, component="canvas.js", esm={
         self.read_only = read_only
         self._props["read-only"] = read_only
 
-    def select(self, names: Iterable[str]) -> None:
-        """Select these nodes (after the next model is drawn, so new nodes can be selected)."""
+    def select(self, names: Iterable[str], *, reveal: bool = False) -> None:
+        """Select these nodes (after the next model is drawn, so new nodes can be selected); `reveal`
+        also fits the view when one of them lies outside it (a node added from the palette)."""
         self.selection = [name for name in names if name in set(self.graph.names())]
         self._select_seq += 1
-        self._props["selection"] = {"seq": self._select_seq, "nodes": self.selection}
+        selection: dict[str, Any] = {"seq": self._select_seq, "nodes": self.selection}
+        if reveal:
+            selection["reveal"] = True
+        self._props["selection"] = selection
 
     def fit_view(self) -> None:
         self.run_method("fitView")

@@ -530,7 +530,10 @@ class ExpressionInput(ui.column):
         on_blur: Callable[[], None] | None = None,
         on_focus: Callable[[], None] | None = None,
         read_only: bool = False,
+        placeholder: str = "",
     ) -> None:
+        """`placeholder`: the fixed input's hint, kept so rows without labels (conditions, fields)
+        still say which value is which in expression mode."""
         super().__init__()
         self.classes("w-full gap-0")
         self._context = context
@@ -539,7 +542,8 @@ class ExpressionInput(ui.column):
         with self:
             with ui.row().classes("w-full items-start no-wrap gap-1"):
                 factory = ui.textarea if multiline else ui.input
-                self.input = factory(value=text, on_change=lambda _: self._changed())
+                self.input = factory(value=text, placeholder=placeholder or None,
+                                     on_change=lambda _: self._changed())
                 self.input.props("dense outlined autogrow" if multiline else "dense outlined")
                 self.input.classes("grow font-mono").props("input-class=font-mono")
                 if marker:

@@ -36,7 +36,7 @@ STICKY_NOTE = "knotwork.stickyNote"
 CODE_NODE = "knotwork.code"
 UNDO_LIMIT = 100
 DUPLICATE_OFFSET = (40.0, 40.0)
-NEW_NODE_GAP = 220.0  # how far right of the rightmost node a node without a position lands
+NEW_NODE_GAP = 300.0  # how far right of the rightmost node a node without a position lands
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 

@@ -598,6 +598,7 @@ class ParameterForm(ui.column):
             on_blur=self._on_blur,
             on_focus=lambda: self._expressions.mapping.focus(lambda m: self._insert(parameter, path, m)),
             read_only=self._read_only,
+            placeholder=parameter.placeholder,
         )
 
     def _fixed_input(

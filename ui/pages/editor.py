@@ -70,7 +70,8 @@ class Editor:
     # ---- layout ---------------------------------------------------------------------------------
     def _build(self) -> None:
         with ui.row().classes("w-full items-center gap-2"):
-            self.name_input = ui.input(value=self.graph.name).props("dense outlined").classes("w-72")
+            self.name_input = ui.input(value=self.graph.name).classes("w-72")
+            self.name_input.props('dense outlined aria-label="Workflow name"')
             self.name_input.on("blur", self._rename_workflow)
             self.saved_badge = ui.badge("", color="orange")
             ui.space()
@@ -201,12 +202,11 @@ class Editor:
                 title = ui.input(value=name).props("dense borderless input-class='text-lg font-semibold'")
                 title.set_enabled(self.can_edit)
                 title.on("blur", lambda: self._rename_node(current, title))
-                ui.label(description.display_name).classes("text-slate-500")
                 ui.space()
                 if self.can_run:
                     ui.button("Execute step", icon="play_arrow",
                               on_click=lambda: (dialog.close(), self.run(destination=current[0])))
-                ui.button(icon="close", on_click=dialog.close).props("flat round").mark("close-details")
+                ui.button(icon="close", on_click=dialog.close).props("flat round aria-label=Close").mark("close-details")
             panel = NodeDetails(self.graph.node(name), description, workflow=self.graph.to_json(),
                                 run_data=self.run_data, credentials_for=self._credentials_for,
                                 on_change=lambda node: self._node_changed(current, node), on_pin=self._pin,
