@@ -16,6 +16,21 @@ from engine.workflow import parse_workflow
 from models.db import Database
 from tests import db_backend
 
+TESTS = Path(__file__).resolve().parent
+# Test folders that never touch the test database: with KNOTWORK_TEST_DATABASE_URL set (CI's
+# PostgreSQL pass) they are skipped, since the SQLite pass already ran them against the same code.
+BACKEND_INDEPENDENT = {"engine", "nodes", "conformance", "credentials", "cli", "browser", "test_app.py"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not db_backend.uses_postgresql():
+        return
+    skip = pytest.mark.skip(reason="does not use the test database; the SQLite pass runs it")
+    for item in items:
+        parts = item.path.resolve().relative_to(TESTS).parts
+        if parts and parts[0] in BACKEND_INDEPENDENT:
+            item.add_marker(skip)
+
 
 @pytest.fixture(scope="session")
 def server_database() -> Iterator[str | None]:
