@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -126,6 +126,93 @@ class InMemoryWorkflowLoader:
         return self.workflows[workflow_id]
 
 
+@dataclass(frozen=True)
+class SubWorkflowCall:
+    """One call of another workflow (n8n's `executeWorkflow` arguments): by id (`workflow_id`)
+    or inline JSON (`workflow_json`), with the items its start node receives."""
+
+    items: Sequence[Any]  # engine Items
+    workflow_id: str | None = None
+    workflow_json: Mapping[str, Any] | None = None
+    wait: bool = True  # False: start it and return at once (n8n's waitForSubWorkflow)
+    node: str = ""  # the calling node, for error messages
+
+
+@dataclass
+class SubWorkflowRun:
+    """A started sub-workflow. `result` (engine.run_data.ExecutionResult) is there only when the
+    caller waited and the run reached the engine; `error` is set when it failed without one."""
+
+    execution_id: str
+    workflow_id: str
+    start_node: str
+    result: Any = None
+    error: dict[str, Any] | None = None
+
+
+class SubWorkflowRunner(Protocol):
+    async def run(self, call: SubWorkflowCall, services: Services) -> SubWorkflowRun:
+        """Start the workflow `call` names at its sub-workflow start node, in mode `integrated`.
+        Raises NodeOperationError when it cannot be loaded, has no start node or may not be
+        called; a child that ran and failed is reported in the result, not raised."""
+        ...
+
+
+# n8n's findSubworkflowStart: the Execute Workflow Trigger, else a manual start node.
+SUB_WORKFLOW_STARTS = ("knotwork.executeWorkflowTrigger", "knotwork.manualTrigger", "knotwork.start")
+
+
+def sub_workflow_start(workflow: Any, registry: Any) -> str:
+    """The node a sub-workflow starts at. Raises NodeOperationError when it has none."""
+    for type_name in SUB_WORKFLOW_STARTS:
+        for node in workflow.nodes.values():
+            node_type = registry.resolve(node.type)
+            if node_type is not None and node_type.description.name == type_name:
+                return str(node.name)
+    from .errors import NodeOperationError
+
+    raise NodeOperationError(
+        "Missing node to start execution",
+        description="Please make sure the workflow you're calling contains an Execute Workflow Trigger node",
+    )
+
+
+@dataclass
+class InProcessSubWorkflows:
+    """Runs sub-workflows with the engine, in this process: by id through `Services.workflows`, or
+    the inline JSON given. The stand-in for services.subworkflows in tests and the CLI: no caller
+    policy, nothing recorded, and a child not waited for still runs to its end before `run`
+    returns (so a test sees it), its result dropped. `registry` defaults to the installed nodes."""
+
+    registry: Any = None
+
+    async def run(self, call: SubWorkflowCall, services: Services) -> SubWorkflowRun:
+        import dataclasses
+        import uuid
+
+        from .errors import NodeOperationError, WorkflowValidationError
+        from .registry import NodeRegistry
+        from .runner import execute_workflow
+        from .workflow import parse_workflow
+
+        if self.registry is None:
+            self.registry = NodeRegistry.from_entry_points()
+        document = (call.workflow_json if call.workflow_id is None
+                    else await services.workflows.load(call.workflow_id))
+        try:
+            workflow = parse_workflow(dict(document or {}), self.registry)
+        except WorkflowValidationError as error:
+            raise NodeOperationError(f"The workflow to execute is not valid: {error}", node=call.node) from None
+        start = sub_workflow_start(workflow, self.registry)
+        execution_id = uuid.uuid4().hex[:16]
+        result = await execute_workflow(
+            workflow, self.registry, services=dataclasses.replace(services, on_progress=None),
+            mode="integrated", start_node=start, start_items=list(call.items), execution_id=execution_id,
+        )
+        return SubWorkflowRun(execution_id, workflow.id or call.workflow_id or "", start,
+                              result if call.wait else None)
+
+
 class CodeRunner(Protocol):
     """Runs Code-node user code in isolation (see engine.sandbox.pool.SandboxPool)."""
 
@@ -145,6 +232,7 @@ class Services:
     events: EventSink = field(default_factory=NullEventSink)
     binary: BinaryStore = field(default_factory=InMemoryBinaryStore)
     workflows: WorkflowLoader = field(default_factory=InMemoryWorkflowLoader)
+    subworkflows: SubWorkflowRunner = field(default_factory=InProcessSubWorkflows)
     code_runner: CodeRunner | None = None
     variables: Mapping[str, str] = field(default_factory=dict)
     default_timezone: str = "UTC"

@@ -28,6 +28,8 @@ class Execution(SQLModel, table=True):
     """One run of a workflow. Listing these rows never touches ExecutionData.
 
     `retry_of` / `retry_success_id` are plain ids, not foreign keys: pruning may delete the other row.
+    So is `parent_execution_id`: the execution whose Execute Workflow node started this one (mode
+    'integrated'); its sub-executions are the rows pointing at it.
     `deleted_at` marks a row hidden from listings; pruning still removes it by age and count.
     """
 
@@ -46,6 +48,10 @@ class Execution(SQLModel, table=True):
               sqlite_where=text('wait_till IS NOT NULL'), postgresql_where=text('wait_till IS NOT NULL')),
         # Pruning by age.
         Index('ix_execution_stopped_at', 'stopped_at'),
+        # The sub-executions of an execution; only sub-executions have a parent, so it stays small.
+        Index('ix_execution_parent_execution_id', 'parent_execution_id',
+              sqlite_where=text('parent_execution_id IS NOT NULL'),
+              postgresql_where=text('parent_execution_id IS NOT NULL')),
         # AUTOINCREMENT: SQLite must never hand out an id again after the newest rows were deleted.
         {'sqlite_autoincrement': True},
     )
@@ -57,6 +63,7 @@ class Execution(SQLModel, table=True):
     status: str = Field(default='new', sa_type=String(20))  # one of STATUSES; plain text, not an ENUM
     retry_of: int | None = Field(default=None, sa_type=big_integer())
     retry_success_id: int | None = Field(default=None, sa_type=big_integer())
+    parent_execution_id: int | None = Field(default=None, sa_type=big_integer())
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
     stopped_at: datetime | None = Field(default=None, sa_type=UTCDateTime())

@@ -20,6 +20,7 @@ from engine.credential_types import scrub, scrub_data
 from engine.errors import WorkflowValidationError
 from engine.ports import Services
 from engine.registry import NodeRegistry
+from engine.run_data import ExecutionResult
 from engine.runner import execute_workflow
 from engine.sandbox.pool import SandboxPool
 from engine.workflow import parse_workflow
@@ -36,7 +37,9 @@ from models.repositories import (
 from models.types import utcnow
 
 from .credentials import DatabaseCredentials
+from .error_workflows import ErrorWorkflows
 from .events import CONTROL, EXECUTIONS, BusEventSink, EventBus
+from .subworkflows import DatabaseSubWorkflows
 from .variables import variables_for_project
 
 log = logging.getLogger(__name__)
@@ -59,6 +62,7 @@ class RunPolicy:
     code_memory_mb: int = 512
     code_timeout: float = 30.0
     variables: Mapping[str, str] = field(default_factory=dict)
+    public_url: str = ""  # where users reach Knotwork: the base of the execution URLs error workflows get
 
     def saves(self, settings: Mapping[str, Any], mode: str, status: str) -> bool:
         """Whether the run data of an execution is kept (the execution row always is)."""
@@ -109,6 +113,7 @@ class ExecutionRuntime:
         self._local = threading.local()
         self._pools: list[tuple[asyncio.AbstractEventLoop, SandboxPool]] = []
         self._unsubscribe = bus.subscribe(CONTROL, self._on_control)
+        self.error_workflows = ErrorWorkflows(self)
 
     # ---- starting ----------------------------------------------------------------------------
     def start(
@@ -160,9 +165,29 @@ class ExecutionRuntime:
             return "crashed"
 
     async def _run(self, execution_id: int) -> str | None:
+        return (await self._run_cancelable(execution_id, asyncio.Event()))[0]
+
+    async def run_here(self, execution_id: int) -> tuple[str | None, ExecutionResult | None]:
+        """Run a `new` execution in the calling event loop (a sub-workflow its caller waits for).
+        Returns (final status, engine result): (None, None) if it was not `new`, no result if it
+        never reached the engine. Canceling the caller cancels it, and waits until it is recorded."""
+        cancel = asyncio.Event()
+        running = asyncio.ensure_future(self._run_cancelable(execution_id, cancel))
+        try:
+            return await asyncio.shield(running)
+        except asyncio.CancelledError:
+            cancel.set()
+            await asyncio.gather(running, return_exceptions=True)
+            raise
+        except Exception as error:  # as run(): never leave it `running`
+            log.exception("execution %s crashed", execution_id)
+            self._finish_crashed(execution_id, f"{type(error).__name__}: {error}")
+            return "crashed", None
+
+    async def _run_cancelable(self, execution_id: int, cancel: asyncio.Event
+                              ) -> tuple[str | None, ExecutionResult | None]:
         # Listen for a cancel request before the execution becomes `running`, so that a request
         # sent the moment it does is never missed.
-        cancel = asyncio.Event()
         with self._lock:
             self._running[execution_id] = (asyncio.get_running_loop(), cancel)
         try:
@@ -171,18 +196,20 @@ class ExecutionRuntime:
             with self._lock:
                 self._running.pop(execution_id, None)
 
-    async def _claim_and_run(self, execution_id: int, cancel: asyncio.Event) -> str | None:
+    async def _claim_and_run(self, execution_id: int, cancel: asyncio.Event
+                             ) -> tuple[str | None, ExecutionResult | None]:
         with self.db.session() as session:
             claimed = claim_execution(session, execution_id, self.worker_id)
         if claimed is None:
-            return None  # canceled while queued, or a second delivery of a message
+            return None, None  # canceled while queued, or a second delivery of a message
         execution, snapshot = claimed
         if "workflow" not in snapshot:
-            return self._finish(execution, "crashed", None, error="its workflow snapshot is missing")
+            return self._finish(execution, "crashed", None, error="its workflow snapshot is missing"), None
         try:
             workflow = parse_workflow(snapshot["workflow"], self.registry)
         except WorkflowValidationError as error:
-            return self._finish(execution, "error", None, error=f"Invalid workflow: {error}")
+            return self._finish(execution, "error", None, error=f"Invalid workflow: {error}",
+                                workflow=snapshot["workflow"]), None
         credentials = DatabaseCredentials(self.db, self.encryption_key, execution.project_id,
                                           workflow_id=execution.workflow_id, execution_id=execution.id)
         progress = None
@@ -194,6 +221,7 @@ class ExecutionRuntime:
             code_runner=self._thread_pool(),
             cancel_event=cancel,
             on_progress=progress,
+            subworkflows=DatabaseSubWorkflows(self, execution, workflow.settings),
             variables={**self.policy.variables, **variables_for_project(self.db, execution.project_id)},
             default_timezone=self.policy.timezone,
             expression_timeout=self.policy.expression_timeout,
@@ -220,7 +248,8 @@ class ExecutionRuntime:
             document = scrub_data(document, credentials.secrets)
             error = scrub(error, credentials.secrets) if error else error
         return self._finish(execution, result.status, document if keep else None, error=error,
-                            last_node=result.last_node_executed)
+                            last_node=result.last_node_executed, workflow=snapshot["workflow"],
+                            error_details=document.get("error")), result
 
     def _save_progress(self, execution_id: int, secrets: set[str], state: dict[str, Any]) -> None:
         document = {"status": "running", "runData": state["runData"],
@@ -238,6 +267,8 @@ class ExecutionRuntime:
         *,
         error: str | None = None,
         last_node: str | None = None,
+        workflow: Mapping[str, Any] | None = None,
+        error_details: Mapping[str, Any] | None = None,
     ) -> str:
         with self.db.session() as session:
             moved = finish_execution(session, execution.id, status, document, last_node=last_node,
@@ -249,6 +280,9 @@ class ExecutionRuntime:
                     .values(retry_success_id=execution.id)
                 )
         self._publish_finished(execution.id, execution.workflow_id, status)
+        if moved and status == "error" and workflow is not None:
+            self.error_workflows.after_failure(execution, workflow, error_details or {"message": error or ""},
+                                               last_node)
         return status
 
     def _publish_finished(self, execution_id: int, workflow_id: str, status: str) -> None:

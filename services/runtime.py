@@ -24,6 +24,7 @@ from .engine_setup import build_registry
 from .events import EventBus, LocalEventBus, RedisEventBus
 from .executions import ExecutionRuntime, RunPolicy
 from .housekeeping import Housekeeper, WorkerPresence
+from .mailer import public_url
 from .queue import EmbeddedWorker, declare_execution_actor, make_broker
 from .settings import Settings
 from .vault import load_encryption_key
@@ -99,6 +100,7 @@ def run_policy(settings: Settings) -> RunPolicy:
         code_workers=settings.code_workers,
         code_memory_mb=settings.code_memory_mb,
         code_timeout=settings.code_timeout,
+        public_url=public_url(settings, ""),
     )
 
 

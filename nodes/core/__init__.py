@@ -5,6 +5,9 @@ from __future__ import annotations
 from engine.node_api import NodeType
 
 from .code import CodeNode
+from .error_trigger import ErrorTrigger
+from .execute_workflow import ExecuteWorkflow
+from .execute_workflow_trigger import ExecuteWorkflowTrigger
 from .filter_node import Filter
 from .if_node import If
 from .loop import LoopOverItems
@@ -28,4 +31,7 @@ NODE_TYPES: list[type[NodeType]] = [
     StopAndError,
     CodeNode,
     VersionTest,
+    ExecuteWorkflow,
+    ExecuteWorkflowTrigger,
+    ErrorTrigger,
 ]
