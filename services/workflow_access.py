@@ -8,7 +8,7 @@ access.AccessDenied (403); the other errors are those of services.workflows plus
     ├── ActivationError     the workflow cannot be active (no trigger that starts it on its own)
     └── TransferError       the workflow already belongs to the destination project
 
-Activation goes through `set_active` only: the trigger registry (a later issue) hooks in there.
+Activation goes through `set_active` only, which registers and removes webhook routes.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from engine.registry import NodeRegistry
 from models import Project, SharedWorkflow, Tag, Workflow, WorkflowTag
 from models.db import Database
 
-from . import audit
+from . import audit, webhooks
 from . import workflows as store
 from .access import (
     AccessDenied,
@@ -225,9 +225,10 @@ def deactivate_workflow(db: Database, actor: Actor, workflow_id: str) -> Workflo
 
 
 def set_active(session: Session, registry: NodeRegistry | None, workflow: Workflow, active: bool) -> None:
-    """The one place a workflow becomes active or inactive (the trigger registry will register and
-    unregister its triggers here). Activating needs `registry` to check the workflow can start on
-    its own. Raises ActivationError."""
+    """The one place a workflow becomes active or inactive: its webhook routes are registered or
+    removed here, in the caller's transaction. Activating needs `registry` to check the workflow can
+    start on its own. Raises ActivationError (also when another active workflow has one of its
+    webhook paths)."""
     if active:
         if workflow.is_archived:
             raise ActivationError(f"Workflow '{workflow.name}' is archived; unarchive it before activating it")
@@ -237,6 +238,12 @@ def set_active(session: Session, registry: NodeRegistry | None, workflow: Workfl
                 f"Workflow '{workflow.name}' has no enabled trigger node that starts it on its own "
                 "(a Manual Trigger only runs when started by hand or through /workflows/{id}/run); "
                 "add a trigger such as a Schedule or Webhook node")
+        try:
+            webhooks.register_routes(session, registry, workflow)
+        except webhooks.RouteConflict as conflict:
+            raise ActivationError(str(conflict)) from None
+    else:
+        webhooks.unregister_routes(session, workflow.id)
     workflow.active = active
     session.add(workflow)
     session.flush()

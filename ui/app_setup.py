@@ -7,7 +7,7 @@ from pathlib import Path
 from nicegui import app
 from nicegui.storage import Storage
 
-from api import health
+from api import health, webhooks
 from api.public import PUBLIC_API_PREFIX, build_public_api
 from api.rest import REST_PREFIX, build_rest_api
 from services.runtime import Runtime
@@ -25,6 +25,7 @@ def register(settings: Settings, runtime: Runtime | None = None) -> None:
     app.state.runtime = runtime
     use_storage_dir(settings.data_dir / 'nicegui')
     app.include_router(health.router)
+    webhooks.install(app)
     app.mount(PUBLIC_API_PREFIX, build_public_api(runtime))
     app.mount(REST_PREFIX, build_rest_api(runtime))
     app.add_middleware(SignInRequired)

@@ -13,10 +13,12 @@ from .if_node import If
 from .loop import LoopOverItems
 from .merge import Merge
 from .noop import NoOp, StickyNote
+from .respond_to_webhook import RespondToWebhook
 from .set_node import SetNode
 from .stop_and_error import StopAndError
 from .triggers import ManualTrigger, Start
 from .version_test import VersionTest
+from .webhook import Webhook
 
 NODE_TYPES: list[type[NodeType]] = [
     ManualTrigger,
@@ -34,4 +36,6 @@ NODE_TYPES: list[type[NodeType]] = [
     ExecuteWorkflow,
     ExecuteWorkflowTrigger,
     ErrorTrigger,
+    Webhook,
+    RespondToWebhook,
 ]
