@@ -82,3 +82,33 @@ async def test_an_outsider_is_told_it_is_not_found(ui_user: UiUser, runtime: Run
     user = await ui_user("outsider")
     await user.open(f"/workflow/{workflow_id}")
     await user.should_see(f"Workflow '{workflow_id}' not found")
+
+
+HOOKED = {"name": "Hooked", "nodes": [
+    {"id": "w", "name": "Webhook", "type": "n8n-nodes-base.webhook", "typeVersion": 2, "position": [0, 0],
+     "webhookId": "5f7c1a2e-0000-4000-8000-000000000001",
+     "parameters": {"path": "editor-test", "httpMethod": "POST", "responseMode": "onReceived"}},
+    {"id": "s", "name": "Greet", "type": "n8n-nodes-base.set", "typeVersion": 3.4, "position": [300, 0],
+     "parameters": {"assignments": {"assignments": [
+         {"id": "1", "name": "hello", "type": "string", "value": "={{ $json.body.name }}"}]}}},
+], "connections": {"Webhook": {"main": [[{"node": "Greet", "type": "main", "index": 0}]]}},
+    "settings": {"executionOrder": "v1"}}
+
+
+async def test_a_webhook_workflow_listens_for_a_test_call(ui_user: UiUser, runtime: Runtime, team: Team) -> None:
+    workflow_id = workflow_access.create_workflow(runtime, team.actor("acme_editor"), dict(HOOKED),
+                                                  team.acme_id).workflow.id
+    user = await ui_user("acme_editor")
+    await user.open(f"/workflow/{workflow_id}")
+    editor = editor_of(user)
+
+    user.find(marker="run").click()
+    await user.should_see(marker="test-url:Webhook")
+    url = next(iter(user.find(marker="test-url:Webhook").elements)).value
+    assert url.endswith("/webhook-test/editor-test")
+    answer = await user.http_client.post("/webhook-test/editor-test", json={"name": "Ada"})
+    assert answer.status_code == 200, answer.text
+
+    await eventually(lambda: editor.execution_id is None and editor.run_data.get("Greet"))
+    assert editor.run_data["Greet"][0]["data"]["main"][0][0]["json"] == {"hello": "Ada"}
+    assert editor.status["Greet"]["state"] == "success"

@@ -20,8 +20,9 @@ from engine.errors import KnotworkError
 from services.access import NotFound, workflow_scopes
 from services.credentials import list_credentials
 from services.events import EXECUTIONS
-from services.execution_access import get_execution, start_manual_run, stop_execution
+from services.execution_access import get_execution, start_manual_run, stop_execution, wait_for_execution
 from services.runtime import Runtime
+from services.webhooks import TEST_LISTEN_SECONDS, listen_for_test_call, node_urls
 from services.workflow_access import get_workflow, update_workflow
 from services.workflow_json import workflow_to_json
 from ui.components import open_credential_dialog
@@ -36,6 +37,7 @@ SHORTCUTS = (
     ("Delete", "Delete the selection"), ("Ctrl+A", "Select all"), ("Enter / double-click", "Open a node"),
     ("Shift+drag", "Select with a box"),
 )
+WEBHOOK_TYPE = "knotwork.webhook"
 SETTING_KEYS = ("retryOnFail", "maxTries", "waitBetweenTries", "onError", "alwaysOutputData", "executeOnce",
                 "notes", "notesInFlow", "credentials")
 
@@ -83,7 +85,7 @@ class Editor:
             ui.link("Executions", self.frame.link("/executions", workflow=self.workflow_id))
             self.save_button = ui.button("Save", icon="save", on_click=self.save).props("outline").mark("save")
             self.run_button = ui.button("Execute workflow", icon="play_arrow",
-                                        on_click=lambda: self.run()).mark("run")
+                                        on_click=self._execute).mark("run")
             self.stop_button = ui.button("Stop", icon="stop", color="negative", on_click=self.stop).mark("stop")
             self.stop_button.set_visibility(False)
             self.save_button.set_enabled(self.can_edit)
@@ -273,6 +275,54 @@ class Editor:
         return [(view.credential.id, view.credential.name) for view in views]
 
     # ---- running --------------------------------------------------------------------------------
+    def _webhook_nodes(self) -> list[str]:
+        return [name for name in self.graph.names() if not self.graph.node(name).get("disabled")
+                and (description := self.graph.description(name)) is not None and description.name == WEBHOOK_TYPE]
+
+    async def _execute(self) -> None:
+        """A workflow started by a Webhook node waits for a test call, as n8n's editor does; others run."""
+        if self._webhook_nodes():
+            await self.listen()
+        else:
+            self.run()
+
+    async def listen(self) -> None:
+        """Listen for one call of the test URL(s); that call runs the canvas's workflow, shown live here."""
+        if not self.can_run or self.execution_id is not None:
+            return
+        try:
+            listener = await listen_for_test_call(self.runtime, self.actor, self.workflow_id, self.graph.to_json())
+            urls = {name: node_urls(self.runtime, self.graph.node(name)) for name in self._webhook_nodes()}
+        except KnotworkError as error:
+            ui.notify(f"Cannot listen: {error}", type="negative", multi_line=True)
+            return
+        with self.root, ui.dialog().props("persistent") as dialog, ui.card().classes("min-w-[36rem]"):
+            ui.label("Waiting for a test call").classes("text-lg font-semibold")
+            ui.label(f"Call a test URL within {int(TEST_LISTEN_SECONDS)} seconds; the call runs this "
+                     "workflow as it is on the canvas.")
+            for name, node_url in urls.items():
+                ui.input(name, value=node_url["test"]).props("readonly outlined dense").classes("w-full") \
+                    .mark(f"test-url:{name}")
+            ui.spinner()
+            ui.button("Stop listening", on_click=lambda: listener.called.cancel()).props("flat")
+        dialog.open()
+        try:
+            execution_id = await asyncio.wait_for(listener.called, TEST_LISTEN_SECONDS)
+        except (asyncio.CancelledError, TimeoutError):
+            ui.notify("No test call arrived", type="warning")
+            return
+        finally:
+            dialog.delete()
+        self.execution_id = execution_id
+        self.status = {}
+        self.canvas.set_status(self.status)
+        self.run_button.set_enabled(False)
+        self.stop_button.set_visibility(True)
+        # The call started the run before we knew its id: its first events may be gone, so wait on the row.
+        await wait_for_execution(self.runtime, execution_id, 300, include_data=False)
+        if self.execution_id == execution_id:
+            await self._load_result()
+
     def run(self, destination: str | None = None) -> None:
         if not self.can_run or self.execution_id is not None:
             return
