@@ -155,11 +155,6 @@ def require_project(session: Session, actor: Actor, project_id: str, scope: str 
     return project
 
 
-def member_project_ids(session: Session, actor: Actor) -> list[str]:
-    """The projects the actor is a member of (for owner/admin too: their own memberships only)."""
-    return list(session.exec(select(ProjectMember.project_id).where(ProjectMember.user_id == actor.user_id)))
-
-
 def visible_projects(actor: Actor) -> Select[tuple[str]] | None:
     """A subquery of the project ids the actor may read in, or None for all (owner/admin)."""
     if actor.sees_everything:

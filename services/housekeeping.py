@@ -12,6 +12,8 @@ from models.db import Database
 from models.repositories import prune_executions
 from models.types import utcnow
 
+from .auth import prune_sessions
+
 if TYPE_CHECKING:
     from .executions import ExecutionRuntime
 
@@ -128,6 +130,7 @@ class Housekeeper(_Periodic):
         if pruned:
             freed = self._db.reclaim_space()
             log.info("pruned %s executions, freed %s bytes", pruned, freed)
+        prune_sessions(self._db)  # expired sign-ins no longer open anything; their rows go too
 
     def _take_lock(self) -> bool:
         import redis
