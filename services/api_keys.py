@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import col, select
+from sqlmodel import col, select, update
 
 from engine.errors import KnotworkError
 from models import ApiKey, User
@@ -80,14 +80,17 @@ def actor_for_api_key(db: Database, key: str | None, *, ip: str = "") -> Actor |
     with db.session() as session:
         found = session.exec(select(ApiKey, User).join(User, col(User.id) == ApiKey.user_id)
                              .where(ApiKey.key_hash == hash_token(key))).first()
-        if found is None:
-            return None
-        row, user = found
-        if user.disabled or (row.expires_at is not None and row.expires_at <= now):
-            return None
-        if row.last_used_at is None or now - row.last_used_at >= USE_AUDIT_INTERVAL:
-            row.last_used_at = now
-            session.add(row)
+    if found is None:
+        return None
+    row, user = found
+    if user.disabled or (row.expires_at is not None and row.expires_at <= now):
+        return None
+    if row.last_used_at is None or now - row.last_used_at >= USE_AUDIT_INTERVAL:
+        # A write transaction of its own, IMMEDIATE on SQLite: upgrading the read above to a write
+        # would fail at once ("database is locked") if a worker wrote in between.
+        with db.session(immediate=True) as session:
+            session.exec(update(ApiKey).where(col(ApiKey.id) == row.id)  # type: ignore[call-overload]
+                         .values(last_used_at=now))
             audit.record(session, "apiKey.used", user_id=user.id, email=user.email, ip=ip,
                          target=f"apiKey:{row.id}")
     return Actor(user.id, user.role, user.email, via="api_key",  # type: ignore[arg-type]

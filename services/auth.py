@@ -125,7 +125,7 @@ def sign_out(db: Database, token: str | None) -> None:
     """End the session: its cookie stops working everywhere at once."""
     if not token:
         return
-    with db.session() as session:
+    with db.session(immediate=True) as session:  # reads then writes: take the write lock up front
         row = session.get(AuthSession, hash_token(token))
         if row is not None:
             audit.record(session, "user.signedOut", user_id=row.user_id)
@@ -164,7 +164,7 @@ def invite(db: Database, settings: Settings, actor: Actor, email: str, role: str
         raise UserError(f"Cannot invite with role '{role}'; expected admin or member")
     if role == "admin" and actor.role != "owner":
         raise UserError("Only the owner may invite admins")
-    with db.session() as session:
+    with db.session(immediate=True) as session:
         if session.exec(select(User.id).where(User.email == email)).first():
             raise UserError(f"A user with the email '{email}' already exists")
         token = secrets.token_urlsafe(32)
@@ -222,7 +222,7 @@ def accept_invitation(db: Database, token: str, password: str, *, first_name: st
 
 def change_password(db: Database, actor: Actor, current: str, new: str) -> None:
     """A user changes their own password; every other session of theirs ends."""
-    with db.session() as session:
+    with db.session(immediate=True) as session:
         user = session.get_one(User, actor.user_id)
         if not verify_password(current, user.password_hash):
             raise SignInError("The current password is wrong")

@@ -103,7 +103,9 @@ class DatabaseCredentials:
         self.secrets: set[str] = set()
 
     async def get(self, node_name: str, credential_type: str, reference: Mapping[str, Any]) -> dict[str, Any]:
-        with self._db.session() as session:
+        # IMMEDIATE: the lookup is followed by the audit row; on SQLite a read upgraded to a write fails
+        # at once when another worker wrote in between.
+        with self._db.session(immediate=True) as session:
             usable = select(Credential).join(SharedCredential, SharedCredential.credential_id == Credential.id).where(
                 SharedCredential.project_id == self._project_id, Credential.type == credential_type)
             credential = None
