@@ -1,8 +1,9 @@
 """The webhook entrance: /webhook/<path> for active workflows, /webhook-test/<path> for the editor's
-test listener. `install(app)` puts it in front of the app's middleware stack, so a call skips what
-pages need (sessions, compression, sign-in) and costs no more than it must. It reads the request (at
-most KNOTWORK_PAYLOAD_MAX_MB; multipart bodies parsed into fields and files), hands it to
-services.webhooks and writes the answer it gets back. No logic beyond HTTP lives here.
+test listener, /webhook-waiting/<executionId> to resume a waiting execution. `install(app)` puts
+it in front of the app's middleware stack, so a call skips what pages need (sessions, compression,
+sign-in) and costs no more than it must. It reads the request (at most KNOTWORK_PAYLOAD_MAX_MB;
+multipart bodies parsed into fields and files), hands it to services.webhooks (services.waiting
+for resume calls) and writes the answer it gets back. No logic beyond HTTP lives here.
 """
 
 from __future__ import annotations
@@ -22,11 +23,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.errors import error_response
 from nodes.core.webhook import query_values
+from services.waiting import answer_waiting_call
 from services.webhooks import UploadedFile, WebhookRequest, webhook_service
 
 log = logging.getLogger(__name__)
 
-PREFIXES = (("/webhook/", False), ("/webhook-test/", True))
+# (prefix, kind): production routes, the editor's test listener, resume calls of waiting executions.
+PREFIXES = (("/webhook/", "production"), ("/webhook-test/", "test"), ("/webhook-waiting/", "waiting"))
 _JSON = "application/json; charset=utf-8"
 
 
@@ -51,11 +54,11 @@ class WebhookEntrance:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             path = scope["path"]
-            for prefix, test in PREFIXES:
+            for prefix, kind in PREFIXES:
                 if path.startswith(prefix):
                     request = Request(scope, receive)
                     try:
-                        response = await _answer(request, path[len(prefix):], test=test)
+                        response = await _answer(request, path[len(prefix):], kind)
                     except Exception:
                         log.exception("unexpected error answering %s %s", request.method, path)
                         response = error_response(500, "internal_error",
@@ -65,7 +68,7 @@ class WebhookEntrance:
         await self.app(scope, receive, send)
 
 
-async def _answer(request: Request, path: str, *, test: bool) -> Response:
+async def _answer(request: Request, path: str, kind: str) -> Response:
     service = webhook_service(request.app.state.runtime)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > service.max_body:
@@ -88,7 +91,9 @@ async def _answer(request: Request, path: str, *, test: bool) -> Response:
         query=query_values(request.url.query), body=bytes(body),
         client_ip=request.client.host if request.client else "", public_base=_public_base(request),
         form=form, files=files)
-    return _response(await service.handle(incoming, test=test))
+    if kind == "waiting":
+        return _response(await answer_waiting_call(service, incoming, path))
+    return _response(await service.handle(incoming, test=kind == "test"))
 
 
 def _too_large(limit: int) -> Response:

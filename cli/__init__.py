@@ -1,4 +1,4 @@
-"""The `knotwork` command line: execute, validate, import, export, worker, user, apikey."""
+"""The `knotwork` command line: execute, validate, import, export, worker, webhook, user, apikey."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import api_keys, execute, users, worker, workflows
+from . import api_keys, execute, users, webhook, worker, workflows
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -15,6 +15,7 @@ def build_parser() -> argparse.ArgumentParser:
     execute.register(commands)
     workflows.register(commands)
     worker.register(commands)
+    webhook.register(commands)
     users.register(commands)
     api_keys.register(commands)
     return parser

@@ -90,9 +90,19 @@ class NodeExecuteContext:
             return value
         return self._apply_plan(plan, value, item_index)
 
-    def evaluate(self, value: Any, item_index: int = 0, parameter: str = "") -> Any:
+    def evaluate(self, value: Any, item_index: int = 0, parameter: str = "",
+                 extra: Mapping[str, Any] | None = None) -> Any:
         plan = plan_evaluation(value, parameter)
-        return value if plan is None else self._apply_plan(plan, value, item_index)
+        if plan is None:
+            return value
+        if not extra:
+            return self._apply_plan(plan, value, item_index)
+        proxy = self._proxy_for_expressions()
+        proxy.extra = extra
+        try:
+            return self._apply_plan(plan, value, item_index)
+        finally:
+            proxy.extra = {}
 
     def _apply_plan(self, plan: Any, value: Any, item_index: int) -> Any:
         """Evaluate the expressions a plan points at; parts without expressions are shared."""
@@ -148,6 +158,35 @@ class NodeExecuteContext:
     @property
     def execution_id(self) -> str:
         return self._run.execution_id
+
+    @property
+    def timezone(self) -> Any:
+        """The workflow's time zone (a ZoneInfo)."""
+        return self._run.timezone
+
+    def now(self) -> Any:
+        """The current moment, from the execution's clock, in the workflow's time zone."""
+        return self._run.now().astimezone(self._run.timezone)
+
+    def static_data(self, scope: str = "node") -> dict[str, Any]:
+        """n8n's getWorkflowStaticData: a dict kept with the workflow and saved after production
+        runs (not manual ones), `node` scope per node, `global` shared by the workflow's nodes."""
+        key = "global" if scope == "global" else f"node:{self.node.name}"
+        data = self._run.workflow.static_data
+        if not isinstance(data.get(key), dict):
+            data[key] = {}
+        return data[key]  # type: ignore[no-any-return]
+
+    def put_execution_to_wait(self, wait_till: Any) -> None:
+        """Stop the execution after this node and save it as `waiting` until `wait_till` (an
+        aware datetime) or until its resume URL is called; the node re-runs as a pass-through
+        (or with the resume request as its output) when the execution resumes."""
+        self._run.wait_till = wait_till
+
+    @property
+    def resume_url(self) -> str:
+        """`$execution.resumeUrl`: where a call resumes this execution when it waits."""
+        return self._run.resume_url
 
 
 def _connection_input(inputs: list[list[Item] | None], order: str) -> list[Item]:

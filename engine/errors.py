@@ -40,6 +40,7 @@ class NodeError(KnotworkError):
         description: str | None = None,
         item_index: int | None = None,
         context: dict[str, Any] | None = None,
+        parameter: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -47,6 +48,8 @@ class NodeError(KnotworkError):
         self.description = description
         self.item_index = item_index
         self.context = dict(context or {})
+        if parameter:  # which parameter is wrong, for the editor to point at
+            self.context.setdefault("parameter", parameter)
 
     def to_dict(self) -> dict[str, Any]:
         """The error as stored in run data (n8n's `error` object shape)."""
@@ -67,11 +70,16 @@ class NodeOperationError(NodeError):
 
 
 class NodeApiError(NodeError):
+    """`retry_after`: seconds the service asked to wait (HTTP Retry-After); node retries wait
+    at least that long."""
+
     name = "NodeApiError"
 
-    def __init__(self, message: str, *, http_code: int | None = None, **kwargs: Any) -> None:
+    def __init__(self, message: str, *, http_code: int | None = None, retry_after: float | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
         self.http_code = http_code
+        self.retry_after = retry_after
 
     def to_dict(self) -> dict[str, Any]:
         data = super().to_dict()

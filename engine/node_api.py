@@ -174,8 +174,10 @@ class ExecuteContext(Protocol):
         """The parameter exactly as stored (expressions unevaluated)."""
         ...
 
-    def evaluate(self, value: Any, item_index: int = 0, parameter: str = "") -> Any:
-        """Evaluate any value (template strings inside containers too) for one item."""
+    def evaluate(self, value: Any, item_index: int = 0, parameter: str = "",
+                 extra: Mapping[str, Any] | None = None) -> Any:
+        """Evaluate any value (template strings inside containers too) for one item. `extra`
+        adds names for this evaluation only (`{"$response": ..., "$pageCount": ...}`)."""
         ...
 
     async def get_credentials(self, credential_type: str) -> dict[str, Any]:
@@ -200,5 +202,31 @@ class ExecuteContext(Protocol):
     @property
     def services(self) -> Any:
         """The execution's ports (credentials, static data, sandbox, clock...)."""
+        ...
+
+    @property
+    def execution_id(self) -> str: ...
+
+    @property
+    def timezone(self) -> Any:
+        """The workflow's time zone (a ZoneInfo)."""
+        ...
+
+    def now(self) -> Any:
+        """The current moment (aware datetime) in the workflow's time zone, from the run's clock."""
+        ...
+
+    def static_data(self, scope: str = "node") -> dict[str, Any]:
+        """Workflow static data (n8n's getWorkflowStaticData): `node` or `global` scope. Changes are
+        saved after production runs and polls, never after manual runs."""
+        ...
+
+    def put_execution_to_wait(self, wait_till: Any) -> None:
+        """After this node, save the execution as `waiting` until `wait_till` (aware datetime)."""
+        ...
+
+    @property
+    def resume_url(self) -> str:
+        """The URL that resumes this execution while it waits (`$execution.resumeUrl`)."""
         ...
 

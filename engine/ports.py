@@ -10,6 +10,7 @@ import asyncio
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 
@@ -213,6 +214,16 @@ class InProcessSubWorkflows:
                               result if call.wait else None)
 
 
+@dataclass(frozen=True)
+class FileAccess:
+    """What the file nodes may touch: the one folder they read and write (None: no disk access at
+    all) and how much one archive may unpack to (the zip-bomb guard)."""
+
+    folder: Path | None = None
+    max_decompressed_bytes: int = 512 * 2**20
+    max_decompressed_entries: int = 10_000
+
+
 class CodeRunner(Protocol):
     """Runs Code-node user code in isolation (see engine.sandbox.pool.SandboxPool)."""
 
@@ -234,8 +245,13 @@ class Services:
     workflows: WorkflowLoader = field(default_factory=InMemoryWorkflowLoader)
     subworkflows: SubWorkflowRunner = field(default_factory=InProcessSubWorkflows)
     code_runner: CodeRunner | None = None
+    # KNOTWORK_ENABLE_EXECUTE_COMMAND: whether the Execute Command node may run shell commands.
+    execute_command_enabled: bool = False
+    files: FileAccess = field(default_factory=FileAccess)
     variables: Mapping[str, str] = field(default_factory=dict)
     default_timezone: str = "UTC"
+    # Where the outside world reaches this instance (KNOTWORK_PUBLIC_URL): the base of resume URLs.
+    public_url: str = ""
     expression_timeout: float = 5.0
     expression_max_size: int = 1_000_000
     expression_max_memory: int = 256 * 2**20

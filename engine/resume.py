@@ -55,6 +55,7 @@ def capture_state(run: ExecutionRun) -> dict[str, Any]:
                 "node": entry.node,
                 "inputs": [_items_json(items) for items in entry.inputs],
                 "source": [ref.to_json() if ref else None for ref in entry.source],
+                **({"passThrough": True} if entry.pass_through else {}),
             }
             for entry in run.stack
         ],
@@ -80,14 +81,17 @@ def restore_state(run: ExecutionRun, state: dict[str, Any]) -> None:
 
     run.run_data = {name: [task_from_json(t) for t in tasks] for name, tasks in state.get("runData", {}).items()}
     failed = state.get("lastNodeExecuted")
-    if failed and run.run_data.get(failed) and run.run_data[failed][-1].error is not None:
+    last_runs = run.run_data.get(failed) if failed else None
+    if last_runs and (last_runs[-1].error is not None or last_runs[-1].execution_status == "waiting"):
         run.run_data[failed].pop()
         if not run.run_data[failed]:
             del run.run_data[failed]
     run.stack = [
-        StackEntry(e["node"], [_items(i) for i in e["inputs"]], [_source(s) for s in e["source"]])
+        StackEntry(e["node"], [_items(i) for i in e["inputs"]], [_source(s) for s in e["source"]],
+                   pass_through=bool(e.get("passThrough")))
         for e in state.get("stack", [])
     ]
+    _resume_waiting_node(run, state)
     run.waiting = {
         node: {
             int(index): WaitingEntry([_items(i) for i in e["inputs"]], [_source(s) for s in e["source"]])
@@ -99,3 +103,14 @@ def restore_state(run: ExecutionRun, state: dict[str, Any]) -> None:
     run.execution_index = 1 + max(
         (task.execution_index for tasks in run.run_data.values() for task in tasks), default=-1
     )
+
+
+def _resume_waiting_node(run: ExecutionRun, state: dict[str, Any]) -> None:
+    """A waiting execution resumed by a call: the call's items become the waiting node's output
+    (n8n feeds the resume webhook's data through the Wait node)."""
+    items = state.get("resumeItems")
+    if items is None or not run.stack or not run.stack[0].pass_through:
+        return
+    entry = run.stack[0]
+    resumed = items_from_json(items)
+    entry.inputs = [resumed, *entry.inputs[1:]] if entry.inputs else [resumed]

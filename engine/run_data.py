@@ -93,6 +93,7 @@ class ExecutionResult:
     node_context: dict[str, dict[str, Any]] = field(default_factory=dict)
     static_data: dict[str, Any] = field(default_factory=dict)
     state: dict[str, Any] | None = None  # where an unfinished run stopped (engine.resume)
+    wait_till: datetime | None = None  # status `waiting`: when it resumes by itself
 
     @property
     def finished(self) -> bool:
@@ -113,6 +114,7 @@ class ExecutionResult:
             "stoppedAt": iso_ms(self.stopped_at),
             "lastNodeExecuted": self.last_node_executed,
             "error": self.error,
+            **({"waitTill": iso_ms(self.wait_till)} if self.wait_till is not None else {}),
             "runData": {
                 name: [task.to_json(include_paired) for task in tasks] for name, tasks in self.run_data.items()
             },

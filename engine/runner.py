@@ -49,6 +49,7 @@ START_NODE_TYPES = (
     "knotwork.evaluationTrigger",
 )
 PIN_DATA_MODES = frozenset({"manual", "evaluation"})
+MAX_RETRY_AFTER = 300.0  # seconds: a longer Retry-After would hold the run for too long
 
 
 @dataclass
@@ -56,6 +57,8 @@ class StackEntry:
     node: str
     inputs: list[list[Item] | None]
     source: list[SourceRef | None]
+    # The node that put the execution to wait, run again on resume: its input becomes its output.
+    pass_through: bool = False
 
 
 @dataclass
@@ -90,6 +93,11 @@ class ExecutionRun:
     waiting: dict[str, dict[int, WaitingEntry]] = field(default_factory=dict)
     last_node_executed: str | None = None
     execution_index: int = 0
+    wait_till: datetime | None = None  # set by a node (Wait): the run stops after it, `waiting`
+
+    @property
+    def resume_url(self) -> str:
+        return f"{self.services.public_url.rstrip('/')}/webhook-waiting/{self.execution_id}"
 
     @property
     def variables(self) -> Any:
@@ -221,6 +229,8 @@ class WorkflowExecutor:
             error = await self._process_stack()
             if error is not None:
                 status = "error"
+            elif state.wait_till is not None:
+                status = "waiting"
         except ExecutionCanceled as canceled:
             status = "canceled"
             message = (
@@ -247,6 +257,7 @@ class WorkflowExecutor:
             error=error,
             node_context=state.node_contexts,
             static_data=dict(self.workflow.static_data),
+            wait_till=state.wait_till if status == "waiting" else None,
         )
 
     def _start_partial(self, partial: PartialRequest) -> None:
@@ -315,6 +326,8 @@ class WorkflowExecutor:
             error = await self._process_entry(entry)
             if error is not None:
                 return error
+            if state.wait_till is not None:
+                return None  # a node put the execution to wait; it resumes from the stack later
             # n8n releases no waiting node right after the destination ran (partial execution).
             if not state.stack and state.waiting and entry.node != self._destination:
                 self.router.release_waiting()
@@ -357,6 +370,8 @@ class WorkflowExecutor:
         failure: NodeError | None = None
         if pinned is not None:
             outputs: list[list[Item]] | None = [list(pinned)]
+        elif entry.pass_through:
+            outputs, failure = [list(inputs[0] or []) if inputs else []], None
         else:
             outputs, failure = await self._run_with_retries(node.name, inputs, entry.source, run_index, logs)
         if failure is None:
@@ -387,6 +402,12 @@ class WorkflowExecutor:
         task.outputs = outputs
         task.execution_time = _elapsed_ms(started)
         state.run_data.setdefault(node.name, []).append(task)
+        if state.wait_till is not None:
+            # n8n: the node goes back on the stack and runs again (as a pass-through) on resume.
+            task.execution_status = "waiting"
+            state.stack.insert(0, StackEntry(entry.node, entry.inputs, entry.source, pass_through=True))
+            self._emit_finished(node.name, task)
+            return None
         self._emit_finished(node.name, task)
         if node.name != self._destination:  # a partial run ends at its destination
             self.router.route(node.name, outputs, run_index)
@@ -436,7 +457,9 @@ class WorkflowExecutor:
                     return outputs, None
             if attempt >= max_tries:
                 return None, failure
-            await asyncio.sleep(wait)
+            # A service's Retry-After (NodeApiError.retry_after) lengthens the wait, capped.
+            asked = getattr(failure, "retry_after", None) or 0.0
+            await asyncio.sleep(max(wait, min(asked, MAX_RETRY_AFTER)))
 
     async def _run_node(
         self,
@@ -487,3 +510,13 @@ class WorkflowExecutor:
 
 def _elapsed_ms(started: float) -> int:
     return int((time.perf_counter() - started) * 1000)
+
+
+def standalone_context(
+    workflow: Workflow, registry: NodeRegistry, services: Services, node_name: str, mode: str = "trigger"
+) -> NodeExecuteContext:
+    """A context for one node outside any execution: what a polling trigger's `poll` gets (its
+    parameters, credentials, static data and clock, with no input)."""
+    executor = WorkflowExecutor(workflow, registry, services, mode, uuid.uuid4().hex[:16])
+    node = workflow.node(node_name)
+    return NodeExecuteContext(executor.run_state, node, registry.get(node.type), 0, [[]], [], [])

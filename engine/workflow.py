@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -143,8 +144,9 @@ def parse_workflow(data: Any, registry: NodeRegistry) -> Workflow:
         settings = {}
     pin_data = _parse_pin_data(data.get("pinData"), nodes, problems)
     static_data = data.get("staticData") or {}
-    if not isinstance(static_data, dict):
-        static_data = {}
+    # Nodes change static data in place: a copy keeps the caller's document (a cached route's, a
+    # snapshot another run reads) as it was.
+    static_data = copy.deepcopy(static_data) if isinstance(static_data, dict) else {}
     if problems:
         raise WorkflowValidationError(problems)
     return Workflow(

@@ -105,6 +105,14 @@ class Database:
                 session.rollback()
                 raise
 
+    @contextmanager
+    def connection(self, *, immediate: bool = False) -> Iterator[Connection]:
+        """A plain Connection in a transaction (commit at the end, rollback if the block raises):
+        cheaper than a Session for the Core statements of the execution hot path."""
+        bind = self._immediate_engine if immediate else self.engine
+        with bind.begin() as connection:
+            yield connection
+
     def upgrade(self) -> None:
         """Bring the schema to the newest Alembic revision; safe when several processes start at once."""
         config = Config()

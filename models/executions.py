@@ -18,7 +18,8 @@ FINISHED = frozenset({'success', 'error', 'canceled', 'crashed'})
 TRANSITIONS: dict[str, frozenset[str]] = {
     'new': frozenset({'running', 'canceled', 'crashed'}),
     'running': frozenset({'success', 'error', 'canceled', 'crashed', 'waiting'}),
-    'waiting': frozenset({'running', 'canceled', 'crashed'}),
+    # Resuming moves a waiting execution back to `new`, so it is queued and claimed like any other.
+    'waiting': frozenset({'new', 'running', 'canceled', 'crashed'}),
     **{status: frozenset() for status in FINISHED},
 }
 MODES = ('manual', 'trigger', 'webhook', 'retry', 'integrated', 'error', 'cli', 'internal', 'evaluation')

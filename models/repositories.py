@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Select, and_, delete, or_, update
+from sqlalchemy import Select, and_, bindparam, delete, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from models.executions import FINISHED, MODES, STATUSES, TRANSITIONS, Execution, ExecutionData
@@ -212,65 +213,89 @@ def _expire_cached(session: Session, model: type[Any], primary_key: int) -> None
 
 
 # The hot path of a worker: the fewest statements per execution (each round trip counts at
-# hundreds of executions per second). Core statements, so SQLAlchemy compiles them once.
+# hundreds of executions per second). Core statements built once with bind parameters: building a
+# statement per call (coercing every value) cost more CPU than running it on SQLite. Each takes a
+# Session or a plain Connection.
+
+_EXECUTION = Execution.__table__  # type: ignore[attr-defined]
+_DATA = ExecutionData.__table__  # type: ignore[attr-defined]
+_INSERT_EXECUTION = _EXECUTION.insert().values(
+    workflow_id=bindparam('p_workflow_id'), project_id=bindparam('p_project_id'), mode=bindparam('p_mode'),
+    status='new', retry_of=bindparam('p_retry_of'), created_at=bindparam('p_created_at'), data_size=0,
+).returning(_EXECUTION.c.id)
+_INSERT_DATA = _DATA.insert().values(
+    execution_id=bindparam('p_execution_id'), workflow_snapshot=bindparam('p_snapshot'), data=bindparam('p_data'),
+    format_version=DATA_FORMAT_VERSION)
+_CLAIM = (_EXECUTION.update()
+          .where(_EXECUTION.c.id == bindparam('p_execution_id'), _EXECUTION.c.status == 'new')
+          .values(status='running', started_at=bindparam('p_now'), worker_id=bindparam('p_worker_id'))
+          .returning(_EXECUTION.c.id, _EXECUTION.c.workflow_id, _EXECUTION.c.project_id, _EXECUTION.c.mode,
+                     _EXECUTION.c.retry_of))
+_SNAPSHOT = select(_DATA.c.workflow_snapshot).where(_DATA.c.execution_id == bindparam('p_execution_id'))
+_WRITE_DATA = _DATA.update().where(_DATA.c.execution_id == bindparam('p_execution_id')).values(data=bindparam('p_data'))
+_EMPTY_DATA = _pack({})
+_FINISH: dict[tuple[str, ...], Any] = {}  # finish statements by the columns they set
 
 
-def start_execution_row(session: Session, workflow_id: str, project_id: str, mode: str,
+def _finish_statement(columns: tuple[str, ...]) -> Any:
+    statement = _FINISH.get(columns)
+    if statement is None:
+        statement = _FINISH[columns] = (
+            _EXECUTION.update()
+            .where(_EXECUTION.c.id == bindparam('p_execution_id'), _EXECUTION.c.status == 'running')
+            .values({column: bindparam(f'p_new_{column}') for column in columns}))
+    return statement
+
+
+def start_execution_row(session: Session | Connection, workflow_id: str, project_id: str, mode: str,
                         snapshot: dict[str, Any], retry_of: int | None = None) -> int:
     """Insert a `new` execution and its snapshot (run data empty) in two statements; returns the id."""
     if mode not in MODES:
         raise ValueError(f'unknown execution mode {mode!r}; expected one of {", ".join(MODES)}')
-    table = Execution.__table__  # type: ignore[attr-defined]
-    execution_id = session.execute(
-        table.insert().values(workflow_id=workflow_id, project_id=project_id, mode=mode, status='new',
-                              retry_of=retry_of, created_at=utcnow(), data_size=0)
-        .returning(table.c.id)).scalar_one()
-    packed = _pack(snapshot)
-    session.execute(ExecutionData.__table__.insert().values(  # type: ignore[attr-defined]
-        execution_id=execution_id, workflow_snapshot=packed, data=_pack({}), format_version=DATA_FORMAT_VERSION))
+    execution_id = session.execute(_INSERT_EXECUTION, {
+        'p_workflow_id': workflow_id, 'p_project_id': project_id, 'p_mode': mode, 'p_retry_of': retry_of,
+        'p_created_at': utcnow()}).scalar_one()
+    session.execute(_INSERT_DATA, {'p_execution_id': execution_id, 'p_snapshot': _pack(snapshot), 'p_data': _EMPTY_DATA})
     return int(execution_id)
 
 
-def claim_execution(session: Session, execution_id: int, worker_id: str) -> tuple[Any, dict[str, Any]] | None:
+def claim_execution(session: Session | Connection, execution_id: int, worker_id: str,
+                    known_snapshot: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]] | None:
     """Move a `new` execution to `running` for this worker and read what running it needs.
 
     Returns (row with workflow_id, project_id, mode, retry_of; workflow snapshot), or None when the
     execution is not `new` any more (canceled, or a second delivery of a message): only one caller
-    can ever claim an execution.
+    can ever claim an execution. `known_snapshot` (the process that started it still has it) saves
+    reading the snapshot back.
     """
-    table = Execution.__table__  # type: ignore[attr-defined]
-    row = session.execute(
-        table.update()
-        .where(table.c.id == execution_id, table.c.status == 'new')
-        .values(status='running', started_at=utcnow(), worker_id=worker_id)
-        .returning(table.c.id, table.c.workflow_id, table.c.project_id, table.c.mode, table.c.retry_of)).first()
+    row = session.execute(_CLAIM, {'p_execution_id': execution_id, 'p_now': utcnow(), 'p_worker_id': worker_id}).first()
     if row is None:
         return None
-    data = ExecutionData.__table__  # type: ignore[attr-defined]
-    blob = session.execute(select(data.c.workflow_snapshot).where(data.c.execution_id == execution_id)).scalar()
+    if known_snapshot is not None:
+        return row, known_snapshot
+    blob = session.execute(_SNAPSHOT, {'p_execution_id': execution_id}).scalar()
     return row, (_unpack(blob) if blob is not None else {})
 
 
-def finish_execution(session: Session, execution_id: int, status: str, document: dict[str, Any] | None,
-                     **fields: Any) -> bool:
+def finish_execution(session: Session | Connection, execution_id: int, status: str,
+                     document: dict[str, Any] | None, **fields: Any) -> bool:
     """Record the end of a `running` execution: its run data (None keeps none) and its final
     status, with the same monotonic rule as transition(). Returns False, writing nothing, if the
     execution was not running."""
     if unknown := sorted(set(fields) - TRANSITION_FIELDS):
         raise ValueError(f'finish_execution() cannot set {unknown}')
-    table = Execution.__table__  # type: ignore[attr-defined]
+    if 'running' not in ALLOWED_FROM[status]:
+        return False
     values: dict[str, Any] = {'status': status, **fields}
     if status in FINISHED:
         values.setdefault('stopped_at', utcnow())
     if document is not None:
         packed = _pack(document)
-        data = ExecutionData.__table__  # type: ignore[attr-defined]
-        session.execute(data.update().where(data.c.execution_id == execution_id).values(data=packed))
+        session.execute(_WRITE_DATA, {'p_execution_id': execution_id, 'p_data': packed})
         values['data_size'] = len(packed)
-    moved = session.execute(
-        table.update().where(table.c.id == execution_id, table.c.status.in_(ALLOWED_FROM[status]),
-                             table.c.status == 'running')
-        .values(values)).rowcount == 1
+    columns = tuple(sorted(values))
+    parameters = {f'p_new_{column}': values[column] for column in columns}
+    moved = session.execute(_finish_statement(columns), {'p_execution_id': execution_id, **parameters}).rowcount == 1
     if not moved:
         session.rollback()  # the run data must not be written for an execution someone else ended
     return moved
@@ -280,3 +305,36 @@ def save_progress(session: Session, execution_id: int, document: dict[str, Any])
     """Replace a running execution's run data with its progress so far (saveExecutionProgress)."""
     data = ExecutionData.__table__  # type: ignore[attr-defined]
     session.execute(data.update().where(data.c.execution_id == execution_id).values(data=_pack(document)))
+
+
+def resume_waiting_execution(session: Session, execution_id: int,
+                             resume_items: list[dict[str, Any]] | None = None) -> bool:
+    """Move a `waiting` execution back to `new` so it runs on from where it stopped: its snapshot's
+    `resume` becomes the saved state (with `resumeItems`, the output of the node that waited).
+    Returns False, changing nothing, when it was not waiting (another caller resumed it first)."""
+    table = Execution.__table__  # type: ignore[attr-defined]
+    moved = session.execute(
+        table.update().where(table.c.id == execution_id, table.c.status == 'waiting')
+        .values(status='new', wait_till=None)).rowcount == 1
+    if not moved:
+        return False
+    loaded = load_execution_data(session, execution_id)
+    state = dict((loaded[1] if loaded else {}).get('state') or {})
+    if not state:
+        session.rollback()
+        raise ValueError(f'execution {execution_id} is waiting but saved no state to resume from')
+    if resume_items is not None:
+        state['resumeItems'] = resume_items
+    snapshot = {'workflow': loaded[0].get('workflow') if loaded else None, 'resume': state}
+    data = ExecutionData.__table__  # type: ignore[attr-defined]
+    session.execute(data.update().where(data.c.execution_id == execution_id)
+                    .values(workflow_snapshot=_pack(snapshot)))
+    return True
+
+
+def save_static_data(session: Session, workflow_id: str, static_data: dict[str, Any]) -> None:
+    """Store a workflow's static data (poll cursors, recurrence, dedup history) without touching
+    updated_at: it is the workflow's state, not an edit."""
+    table = Workflow.__table__  # type: ignore[attr-defined]
+    session.execute(table.update().where(table.c.id == workflow_id)
+                    .values(static_data=static_data, updated_at=table.c.updated_at))

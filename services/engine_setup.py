@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from engine.ports import Services
+from pathlib import Path
+
+from engine.ports import FileAccess, Services
 from engine.registry import NodeRegistry
 from engine.sandbox.pool import SandboxPool
 
@@ -23,9 +25,21 @@ def build_sandbox(settings: Settings) -> SandboxPool:
     )
 
 
+def file_access(settings: Settings) -> FileAccess:
+    """The file nodes' folder (KNOTWORK_FILES_DIR, else <data dir>/files) and unpack limits."""
+    folder = settings.files_dir or Path(settings.data_dir) / "files"
+    return FileAccess(
+        folder=folder,
+        max_decompressed_bytes=settings.max_decompressed_mb * 2**20,
+        max_decompressed_entries=settings.max_decompressed_entries,
+    )
+
+
 def build_services(settings: Settings, sandbox: SandboxPool | None = None) -> Services:
     return Services(
         code_runner=sandbox,
+        files=file_access(settings),
+        execute_command_enabled=settings.enable_execute_command,
         default_timezone=settings.timezone,
         expression_timeout=settings.expression_timeout,
     )

@@ -5,12 +5,14 @@ status change goes through the monotonic `transition` (a finished execution neve
 from __future__ import annotations
 
 import asyncio
+import copy
 import functools
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
@@ -18,7 +20,7 @@ from sqlmodel import col, select
 
 from engine.credential_types import scrub, scrub_data
 from engine.errors import WorkflowValidationError
-from engine.ports import Services
+from engine.ports import FileAccess, Services
 from engine.registry import NodeRegistry
 from engine.run_data import ExecutionResult
 from engine.runner import execute_workflow
@@ -31,6 +33,7 @@ from models.repositories import (
     finish_execution,
     load_execution_data,
     save_progress,
+    save_static_data,
     start_execution_row,
     transition,
 )
@@ -63,6 +66,8 @@ class RunPolicy:
     code_timeout: float = 30.0
     variables: Mapping[str, str] = field(default_factory=dict)
     public_url: str = ""  # where users reach Knotwork: the base of the execution URLs error workflows get
+    files: FileAccess = field(default_factory=FileAccess)  # the file nodes' folder and unpack limits
+    execute_command: bool = False  # KNOTWORK_ENABLE_EXECUTE_COMMAND
 
     def saves(self, settings: Mapping[str, Any], mode: str, status: str) -> bool:
         """Whether the run data of an execution is kept (the execution row always is)."""
@@ -87,6 +92,9 @@ def _setting(settings: Mapping[str, Any], name: str, default: Any) -> Any:
     return default if value in ("DEFAULT", None) else value
 
 
+_STARTED_KEPT = 1024  # snapshots of executions started in this process kept for the claim
+
+
 class ExecutionRuntime:
     """Starts and runs executions in this process. `enqueue(execution_id)` hands an id to the
     broker; Dramatiq worker threads call `run(execution_id)`."""
@@ -109,6 +117,7 @@ class ExecutionRuntime:
         self.worker_id = worker_id
         self.enqueue = enqueue
         self._running: dict[int, tuple[asyncio.AbstractEventLoop, asyncio.Event]] = {}
+        self._started: OrderedDict[int, dict[str, Any]] = OrderedDict()  # snapshots started here, not yet claimed
         self._lock = threading.Lock()
         self._local = threading.local()
         self._pools: list[tuple[asyncio.AbstractEventLoop, SandboxPool]] = []
@@ -148,8 +157,12 @@ class ExecutionRuntime:
             snapshot["destinationNode"] = destination_node
             snapshot["runData"] = dict(previous_run_data or {})
             snapshot["dirtyNodeNames"] = list(dirty_nodes)
-        with self.db.session() as session:
-            execution_id = start_execution_row(session, workflow_id, project_id, mode, snapshot, retry_of)
+        with self.db.connection() as connection:
+            execution_id = start_execution_row(connection, workflow_id, project_id, mode, snapshot, retry_of)
+        with self._lock:  # a worker thread of this process usually claims it next: spare it the read
+            self._started[execution_id] = snapshot
+            while len(self._started) > _STARTED_KEPT:
+                self._started.popitem(last=False)
         self.enqueue(execution_id)
         return execution_id
 
@@ -198,8 +211,10 @@ class ExecutionRuntime:
 
     async def _claim_and_run(self, execution_id: int, cancel: asyncio.Event
                              ) -> tuple[str | None, ExecutionResult | None]:
-        with self.db.session() as session:
-            claimed = claim_execution(session, execution_id, self.worker_id)
+        with self._lock:
+            known = self._started.pop(execution_id, None)
+        with self.db.connection() as connection:
+            claimed = claim_execution(connection, execution_id, self.worker_id, known)
         if claimed is None:
             return None, None  # canceled while queued, or a second delivery of a message
         execution, snapshot = claimed
@@ -225,7 +240,11 @@ class ExecutionRuntime:
             variables={**self.policy.variables, **variables_for_project(self.db, execution.project_id)},
             default_timezone=self.policy.timezone,
             expression_timeout=self.policy.expression_timeout,
+            files=self.policy.files,
+            execute_command_enabled=self.policy.execute_command,
+            public_url=self.policy.public_url,
         )
+        static_before = copy.deepcopy(workflow.static_data)
         result = await execute_workflow(
             workflow,
             self.registry,
@@ -242,14 +261,18 @@ class ExecutionRuntime:
         )
         document = result.to_json()
         document["state"] = result.state
-        keep = self.policy.saves(workflow.settings, execution.mode, result.status)
+        if execution.mode != "manual" and result.static_data != static_before:
+            with self.db.session() as session:  # n8n keeps static data of production runs only
+                save_static_data(session, execution.workflow_id, result.static_data)
+        # A waiting run keeps its state whatever the settings: it is what resuming starts from.
+        keep = result.status == "waiting" or self.policy.saves(workflow.settings, execution.mode, result.status)
         error = (result.error or {}).get("message")
         if credentials.secrets:  # a node may have echoed a secret into its output or error
             document = scrub_data(document, credentials.secrets)
             error = scrub(error, credentials.secrets) if error else error
         return self._finish(execution, result.status, document if keep else None, error=error,
                             last_node=result.last_node_executed, workflow=snapshot["workflow"],
-                            error_details=document.get("error")), result
+                            error_details=document.get("error"), wait_till=result.wait_till), result
 
     def _save_progress(self, execution_id: int, secrets: set[str], state: dict[str, Any]) -> None:
         document = {"status": "running", "runData": state["runData"],
@@ -269,12 +292,13 @@ class ExecutionRuntime:
         last_node: str | None = None,
         workflow: Mapping[str, Any] | None = None,
         error_details: Mapping[str, Any] | None = None,
+        wait_till: datetime | None = None,
     ) -> str:
-        with self.db.session() as session:
+        with self.db.connection() as session:
             moved = finish_execution(session, execution.id, status, document, last_node=last_node,
-                                     error_message=error)
+                                     error_message=error, wait_till=wait_till)
             if moved and status == "success" and execution.retry_of is not None:
-                session.exec(  # type: ignore[call-overload]
+                session.execute(
                     update(Execution)
                     .where(col(Execution.id) == execution.retry_of)
                     .values(retry_success_id=execution.id)
@@ -325,7 +349,7 @@ class ExecutionRuntime:
             # run data is recorded (the conditional UPDATE wins or loses against the worker).
             canceled_queued = session.exec(  # type: ignore[call-overload]
                 update(Execution)
-                .where(col(Execution.id) == execution_id, col(Execution.status) == "new")
+                .where(col(Execution.id) == execution_id, col(Execution.status).in_(("new", "waiting")))
                 .values(status="canceled", stopped_at=utcnow(), error_message="Canceled before it started")
             ).rowcount == 1
             execution = session.get(Execution, execution_id)  # loaded after the UPDATE: current

@@ -20,12 +20,13 @@ from engine.registry import NodeRegistry
 from models.db import Database, database_url
 
 from .credentials import check_key
-from .engine_setup import build_registry
+from .engine_setup import build_registry, file_access
 from .events import EventBus, LocalEventBus, RedisEventBus
 from .executions import ExecutionRuntime, RunPolicy
 from .housekeeping import Housekeeper, WorkerPresence
 from .mailer import public_url
 from .queue import EmbeddedWorker, declare_execution_actor, make_broker
+from .scheduler import Scheduler
 from .settings import Settings
 from .vault import load_encryption_key
 
@@ -41,6 +42,7 @@ class Runtime:
     broker: dramatiq.Broker
     executions: ExecutionRuntime
     worker_id: str
+    scheduler: Scheduler | None = None
     _stoppers: list[Any] = field(default_factory=list)
 
     @property
@@ -56,6 +58,16 @@ class Runtime:
         if requeued or crashed:
             log.info("recovered executions: %s queued again, %s marked crashed", requeued, crashed)
         self._start_housekeeper(leader_lock=False)
+        self.start_scheduler()
+
+    def start_scheduler(self) -> Scheduler:
+        """Run the scheduler here (schedules, polls, waits that are over). In queue mode any number
+        of processes may: a Redis lock lets one of them lead (services.scheduler)."""
+        scheduler = Scheduler(self, redis_url=self.settings.redis_url)
+        scheduler.start()
+        self._stoppers.append(scheduler.stop)
+        self.scheduler = scheduler
+        return scheduler
 
     def start_queue_worker(self) -> None:
         """Queue mode, worker process: announce this worker and keep crashed runs visible."""
@@ -101,6 +113,8 @@ def run_policy(settings: Settings) -> RunPolicy:
         code_memory_mb=settings.code_memory_mb,
         code_timeout=settings.code_timeout,
         public_url=public_url(settings, ""),
+        files=file_access(settings),
+        execute_command=settings.enable_execute_command,
     )
 
 

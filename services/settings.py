@@ -91,6 +91,11 @@ def comma_list(raw: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in raw.split(',') if part.strip())
 
 
+def optional_path(raw: str) -> Path | None:
+    """A folder path, or None for an empty value (the caller then derives a default)."""
+    return Path(raw) if raw else None
+
+
 def timezone_name(raw: str) -> str:
     try:
         ZoneInfo(raw)
@@ -151,6 +156,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting('KNOTWORK_NODES_EXCLUDE', '',
             'Comma-separated node type names to hide, e.g. knotwork.code,knotwork.executeCommand.',
             comma_list),
+    Setting('KNOTWORK_ENABLE_EXECUTE_COMMAND', 'false',
+            'Let the Execute Command node run shell commands on the server (off: the node fails with '
+            'an error naming this setting).', boolean),
+    Setting('KNOTWORK_FILES_DIR', '',
+            'The only folder the file nodes (Read/Write Files from Disk, Read/Write Binary File) may '
+            'read or write, symlinks and .. resolved. Empty: the files folder inside the data folder.',
+            optional_path),
+    Setting('KNOTWORK_MAX_DECOMPRESSED_MB', '512',
+            'Largest total size, in MiB, the Compression node unpacks from one archive (zip bomb guard).',
+            positive_whole_number),
+    Setting('KNOTWORK_MAX_DECOMPRESSED_ENTRIES', '10000',
+            'Most files the Compression node unpacks from one archive (zip bomb guard).',
+            positive_whole_number),
     Setting('KNOTWORK_CODE_TIMEOUT', '30', 'Wall-clock limit of one Code node run, in seconds.',
             positive_seconds),
     Setting('KNOTWORK_CODE_MEMORY_MB', '512', 'Memory limit of the Code node sandbox, in MiB.',
@@ -176,6 +194,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting('KNOTWORK_WORKER_CONCURRENCY', '4',
             'Executions one process runs at the same time (threads of the embedded worker or of '
             'each worker.py process).', positive_whole_number),
+    Setting('KNOTWORK_WEBHOOK_PORT', '5679',
+            'TCP port of the webhook-only process (`knotwork webhook`), which answers /webhook* and '
+            '/healthz and nothing else.', port_number),
+    Setting('KNOTWORK_WEBHOOK_PROCESSES', '2',
+            'Processes `knotwork webhook` starts (uvicorn workers sharing the port); each takes calls '
+            'and enqueues executions to Redis.', positive_whole_number),
     Setting('KNOTWORK_REQUEUE_AFTER_SECONDS', '120',
             'Queue mode: worker.py processes enqueue again an execution still new this many seconds '
             'after it was created (its message was lost with a web process or a killed worker); a '

@@ -13,6 +13,9 @@ the global ones (variable:manageGlobal), project admins the ones of their projec
 from __future__ import annotations
 
 import re
+import threading
+import time
+import weakref
 from dataclasses import dataclass
 from enum import Enum
 from typing import Literal
@@ -88,6 +91,7 @@ def create_variable(db: Database, actor: Actor, *, key: str, value: str,
             session.flush()
     except IntegrityError:  # another request took the key between our check and our insert
         raise _conflict(key, project_id) from None
+    _forget_cached()
     return VariableView(variable, project)
 
 
@@ -107,6 +111,7 @@ def update_variable(db: Database, actor: Actor, variable_id: str, *, key: str, v
             session.flush()
     except IntegrityError:
         raise _conflict(key, project_id if isinstance(project_id, str) else None) from None
+    _forget_cached()
     return VariableView(variable, project)
 
 
@@ -114,17 +119,39 @@ def delete_variable(db: Database, actor: Actor, variable_id: str) -> None:
     """Needs the right to manage variables where it is; NotFound when the actor cannot read it."""
     with db.session() as session:
         session.delete(require_variable(session, actor, variable_id, manage=True))
+    _forget_cached()
+
+
+# $vars of recent executions per (database, project): reading them cost a query per execution, as
+# much as the rest of a small run. A change made in this process clears the cache at once; one made
+# in another process shows within CACHE_SECONDS.
+CACHE_SECONDS = 2.0
+_cache: weakref.WeakKeyDictionary[Database, dict[str | None, tuple[float, dict[str, str]]]] = (
+    weakref.WeakKeyDictionary())
+_cache_lock = threading.Lock()
 
 
 def variables_for_project(db: Database, project_id: str | None) -> dict[str, str]:
     """What `$vars` holds in an execution of this project: the global variables, overridden by the
-    project's own. Never checks access: the execution's project already decided that."""
+    project's own. Never checks access: the execution's project already decided that. The dict is
+    shared: callers copy it before changing it."""
+    cached = _cache.get(db, {}).get(project_id)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
     with db.session() as session:
         query = select(Variable.key, Variable.value, Variable.project_id).where(
             or_(col(Variable.project_id).is_(None), Variable.project_id == project_id))
         rows = session.exec(query).all()
     # Globals first, so that a project's variable of the same key wins.
-    return {key: value for key, value, _ in sorted(rows, key=lambda row: row[2] is not None)}
+    values = {key: value for key, value, _ in sorted(rows, key=lambda row: row[2] is not None)}
+    with _cache_lock:
+        _cache.setdefault(db, {})[project_id] = (time.monotonic() + CACHE_SECONDS, values)
+    return values
+
+
+def _forget_cached() -> None:
+    with _cache_lock:
+        _cache.clear()
 
 
 def require_variable(session: Session, actor: Actor, variable_id: str, *, manage: bool = False) -> Variable:

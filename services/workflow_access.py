@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
-from engine.errors import WorkflowValidationError
+from engine.errors import NodeError, WorkflowValidationError
 from engine.registry import NodeRegistry
 from models import Project, SharedWorkflow, Tag, Workflow, WorkflowTag
 from models.db import Database
@@ -242,11 +242,24 @@ def set_active(session: Session, registry: NodeRegistry | None, workflow: Workfl
             webhooks.register_routes(session, registry, workflow)
         except webhooks.RouteConflict as conflict:
             raise ActivationError(str(conflict)) from None
+        _check_time_triggers(registry, workflow)
     else:
         webhooks.unregister_routes(session, workflow.id)
     workflow.active = active
     session.add(workflow)
     session.flush()
+
+
+def _check_time_triggers(registry: NodeRegistry, workflow: Workflow) -> None:
+    """Schedule and polling triggers must be able to compute their next moment (a valid cron...)."""
+    from .scheduler import workflow_triggers
+    from .workflow_json import workflow_to_json
+
+    try:
+        workflow_triggers(registry, "UTC", workflow_to_json(workflow), workflow.project_id)
+    except NodeError as error:
+        where = f" (node '{error.node}')" if error.node else ""
+        raise ActivationError(f"Workflow '{workflow.name}' cannot be activated{where}: {error.message}") from None
 
 
 def _starts_on_its_own(workflow: Workflow, registry: NodeRegistry) -> bool:

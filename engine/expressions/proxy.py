@@ -223,6 +223,8 @@ class DataProxy:
         self._source = source
         self.item_index = 0
         self._wrap_item: Callable[[Item | None], Any] = view_item if wrap_items else _identity
+        # Names a node adds for one evaluation (HTTP Request pagination: `$response`, `$pageCount`).
+        self.extra: Mapping[str, Any] = {}
 
     # ---- the `$` names -------------------------------------------------------------------
     @property
@@ -275,7 +277,7 @@ class DataProxy:
     @property
     def execution(self) -> dict[str, Any]:
         mode = "test" if self._state.mode == "manual" else "production"
-        return {"id": self._state.execution_id, "mode": mode, "resumeUrl": "", "customData": {}}
+        return {"id": self._state.execution_id, "mode": mode, "resumeUrl": self._state.resume_url, "customData": {}}
 
     @property
     def variables(self) -> Mapping[str, str]:

@@ -137,6 +137,10 @@ _RESOLVERS: dict[str, Any] = {
     "_ifEmpty": lambda p: if_empty,
     "_min": lambda p: min_,
     "_max": lambda p: max_,
+    # Given by a node for one evaluation (ExecuteContext.evaluate's `extra`), None elsewhere.
+    "_response": lambda p: wrap(p.extra.get("$response")),
+    "_request": lambda p: wrap(p.extra.get("$request")),
+    "_pageCount": lambda p: p.extra.get("$pageCount"),
 }
 
 

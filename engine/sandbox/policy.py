@@ -67,6 +67,9 @@ ALLOWED_UNDERSCORE_NAMES = frozenset(
         "_position",
         "_data",
         "_getWorkflowStaticData",
+        "_response",
+        "_request",
+        "_pageCount",
     }
 )
 

@@ -97,6 +97,28 @@ OAUTH2_API = CredentialType(
     documentation_url=DOCS,
 )
 
+_ALGORITHMS = ("HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "ES256", "ES384", "ES512",
+               "PS256", "PS384", "PS512")
+
+# n8n's jwtAuth: what the Webhook and Wait nodes verify incoming Bearer tokens with.
+JWT_AUTH = CredentialType(
+    name="jwtAuth",
+    display_name="JWT Auth",
+    fields=(
+        Parameter("keyType", "Key Type", "options", default="passphrase",
+                  options=(Option("Passphrase", "passphrase"), Option("PEM Key", "pemKey")),
+                  description="A shared secret (HMAC) or a key pair"),
+        Parameter("secret", "Secret", "string", default="", type_options=SECRET, show={"keyType": ("passphrase",)}),
+        Parameter("privateKey", "Private Key", "string", default="", type_options={**SECRET, "rows": 4},
+                  show={"keyType": ("pemKey",)}),
+        Parameter("publicKey", "Public Key", "string", default="", type_options={"rows": 4},
+                  show={"keyType": ("pemKey",)}),
+        Parameter("algorithm", "Algorithm", "options", default="HS256",
+                  options=tuple(Option(name, name) for name in _ALGORITHMS)),
+    ),
+    documentation_url="https://docs.n8n.io/integrations/builtin/credentials/jwt/",
+)
+
 GENERIC_TYPES: list[CredentialType] = [
     HTTP_BASIC_AUTH,
     HTTP_HEADER_AUTH,
@@ -104,4 +126,5 @@ GENERIC_TYPES: list[CredentialType] = [
     HTTP_BEARER_AUTH,
     HTTP_CUSTOM_AUTH,
     OAUTH2_API,
+    JWT_AUTH,
 ]

@@ -48,13 +48,11 @@ def seed(environ: dict[str, str]) -> str:
 
 
 @contextmanager
-def server(environ: dict[str, str], log: Path) -> Iterator[str]:
-    """main.py with these settings on a free loopback port, until the block ends; yields its base URL."""
-    port = free_loopback_port()
-    environ = {**environ, "KNOTWORK_PORT": str(port)}
+def serving(command: list[str], environ: dict[str, str], log: Path, port: int) -> Iterator[str]:
+    """A server process answering /healthz on `port`, until the block ends; yields its base URL."""
     with log.open("ab") as output:
-        process = subprocess.Popen([sys.executable, str(ROOT / "main.py")], cwd=ROOT, env=environ,
-                                   stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, cwd=ROOT, env=environ, stdin=subprocess.DEVNULL, stdout=output,
+                                   stderr=subprocess.STDOUT)
     try:
         base_url = f"http://127.0.0.1:{port}"
         wait_for_health(process, base_url, log)
@@ -62,10 +60,19 @@ def server(environ: dict[str, str], log: Path) -> Iterator[str]:
     finally:
         process.terminate()
         try:
-            process.wait(timeout=15)
+            process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=15)
+
+
+@contextmanager
+def server(environ: dict[str, str], log: Path) -> Iterator[str]:
+    """main.py with these settings on a free loopback port, until the block ends; yields its base URL."""
+    port = free_loopback_port()
+    with serving([sys.executable, str(ROOT / "main.py")], {**environ, "KNOTWORK_PORT": str(port)}, log,
+                 port) as base_url:
+        yield base_url
 
 
 def webhook_workflow(name: str, path: str, mode: str = "responseNode") -> dict[str, Any]:

@@ -34,12 +34,13 @@ def row(database: Database, execution_id: int) -> dict[str, Any]:
         return {column.key: getattr(execution, column.key) for column in inspect(Execution).columns}
 
 
-def test_the_allowed_moves_are_exactly_those_of_n8n() -> None:
+def test_the_allowed_moves_are_those_of_n8n_plus_resuming() -> None:
     assert {
         ('new', 'running'), ('new', 'canceled'), ('new', 'crashed'),
         ('running', 'success'), ('running', 'error'), ('running', 'canceled'), ('running', 'crashed'),
         ('running', 'waiting'),
         ('waiting', 'running'), ('waiting', 'canceled'), ('waiting', 'crashed'),
+        ('waiting', 'new'),  # Knotwork resumes a waiting execution by queueing it again
     } == ALLOWED
 
 

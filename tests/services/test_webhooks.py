@@ -7,8 +7,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,36 +18,16 @@ from models import Database, Execution, Workflow
 from models.misc import WebhookRegistration
 from models.repositories import load_execution_data
 from models.types import utcnow
-from services import webhooks, workflow_access
+from services import webhook_routes, workflow_access
 from services.access import Actor
 from services.credentials import create_credential
-from services.runtime import Runtime, build_runtime
-from services.settings import load_settings
+from services.runtime import Runtime
 from services.users import create_user
 from services.webhooks import RouteConflict, RouteTable, WebhookRequest, node_routes, webhook_service
 from services.workflow_access import ActivationError
 from services.workflows import archive_workflow
 
-KEY = "test-key-for-the-webhook-tests-only"
-
-
-@pytest.fixture
-def runtime(database: Database, tmp_path: Path) -> Iterator[Runtime]:
-    settings = load_settings({"KNOTWORK_DATABASE_URL": database.url.render_as_string(hide_password=False),
-                              "KNOTWORK_DATA_DIR": str(tmp_path / "data"), "KNOTWORK_ENCRYPTION_KEY": KEY})
-    runtime = build_runtime(settings, upgrade=False)
-    runtime.start_embedded()
-    try:
-        yield runtime
-    finally:
-        runtime.close()
-
-
-@pytest.fixture
-def owner(runtime: Runtime) -> Actor:
-    user = create_user(runtime.db, "owner@example.com", "long enough password", role="owner")
-    return Actor(user.id, "owner", user.email)
-
+from .runtimes import KEY
 
 # --- workflow JSON helpers ------------------------------------------------------------------------
 
@@ -197,7 +175,7 @@ def test_changes_made_by_another_process_are_seen_within_a_second(runtime: Runti
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     workflow_id = active(runtime, owner, chain("Elsewhere", hook()))
     assert call(runtime, "orders")["statusCode"] == 200
-    monkeypatch.setattr(webhooks, "RECHECK_EVERY", 0.0)
+    monkeypatch.setattr(webhook_routes, "RECHECK_EVERY", 0.0)
     # Another process deactivates it: same database, no after-commit hook in this process.
     other = Database(runtime.db.url)
     try:

@@ -81,10 +81,14 @@ def no_data_note(execution: Execution) -> None:
             ui.label(f"Last node executed: {execution.last_node}").classes("text-sm").mark("no-data-last-node")
 
 
-def running_note(status: str) -> None:
+def running_note(status: str, wait_till: Any = None) -> None:
     """The execution has not ended: node states follow live; data shows once saved."""
-    text = {"new": "Queued: the execution has not started yet.",
-            "waiting": "Waiting: the execution will resume later."}.get(
+    waiting = "Waiting: the execution will resume later."
+    if wait_till is not None:
+        waiting = ("Waiting for a call of its resume URL." if wait_till.year >= 3000 else
+                   f"Waiting: resumes at {wait_till:%Y-%m-%d %H:%M:%S} UTC, or earlier on a call of its resume URL"
+                   " if it waits for one.")
+    text = {"new": "Queued: the execution has not started yet.", "waiting": waiting}.get(
         status, "Running: node states follow live; node data shows as it is saved and when the execution ends.")
     with ui.row().classes("items-center gap-2 text-sm").mark("live-note"):
         ui.spinner(size="sm")

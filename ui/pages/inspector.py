@@ -131,7 +131,7 @@ class Inspector:
             if error is not None:
                 error_card(error, execution.status, on_node=self.select_node)
             if execution.status not in FINISHED:
-                running_note(execution.status)
+                running_note(execution.status, execution.wait_till)
             elif not self.run_data:
                 no_data_note(execution)
 
