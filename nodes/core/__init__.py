@@ -6,6 +6,7 @@ from engine.node_api import NodeType
 
 from .code import CodeNode
 from .error_trigger import ErrorTrigger
+from .execute_command import ExecuteCommand
 from .execute_workflow import ExecuteWorkflow
 from .execute_workflow_trigger import ExecuteWorkflowTrigger
 from .filter_node import Filter
@@ -16,6 +17,7 @@ from .noop import NoOp, StickyNote
 from .respond_to_webhook import RespondToWebhook
 from .set_node import SetNode
 from .stop_and_error import StopAndError
+from .switch import Switch
 from .triggers import ManualTrigger, Start
 from .version_test import VersionTest
 from .webhook import Webhook
@@ -30,6 +32,8 @@ NODE_TYPES: list[type[NodeType]] = [
     SetNode,
     Merge,
     LoopOverItems,
+    Switch,
+    ExecuteCommand,
     StopAndError,
     CodeNode,
     VersionTest,

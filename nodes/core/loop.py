@@ -11,22 +11,27 @@ State lives in `ctx.node_context` under n8n's keys, so `$node["X"].context["noIt
     noItemsLeft      True when no item is left to emit after this run
     done             (v2, v3) True when this run emitted processedItems on "done"
     sourceData       where the first input came from: {previousNode, previousNodeOutput, previousNodeRun}
+    loopBodyNodes    (Knotwork, v2, v3) nodes that sent items back into the loop since it started
 
 Rules, run by run:
 
-1. Start: when the context has no `items`, or `options.reset` is true, store the input and emit
-   the first `batchSize` items on "loop", each paired to its position in the input.
+1. Start: when the context has no `items`, or `options.reset` is truthy (JavaScript truthiness,
+   as n8n tests it), store the input and emit the first `batchSize` items on "loop", each paired
+   to its position in the input.
 2. Continue: otherwise the incoming items (back from the loop body) are appended to
    `processedItems`, paired to their position in this run's input with `sourceOverwrite` = this
    run's source, and the next batch is emitted, paired to the first input through
-   `sourceOverwrite` = `sourceData`.
+   `sourceOverwrite` = `sourceData`. The node sending them is remembered in `loopBodyNodes`.
 3. Finish: when no item is left to emit, `done` becomes true and `processedItems` go out on
    "done" (v1 emits nothing at all).
-4. Fresh entry (Knotwork, v3 only; n8n issue #23670): when the context says `done` and items
-   arrive again, the previous loop has finished and this is a new entry (say, the next iteration
-   of an outer loop), so the node starts over as in rule 1. n8n 1.x instead appended those items
-   to the old `processedItems` and emitted "done" at once. v1 and v2 keep n8n's behaviour, and
-   `reset: true` resets on every run in every version, exactly as in n8n.
+4. Fresh entry (Knotwork, v2 and v3; n8n issue #23670): when the context says `done` and items
+   arrive from a node that never sent items back while the loop ran (so it is not part of the
+   loop body: say, the node before an inner loop, in the next iteration of an outer loop), the
+   previous loop has finished and this is a new entry: the node starts over as in rule 1. n8n 1.x
+   instead appended those items to the old `processedItems` and emitted "done" at once. This
+   only applies while `reset` is unset or a literal false: an explicit `reset` (true, or an
+   expression such as `{{ $prevNode.name === 'Outer' }}`) decides alone, exactly as in n8n. v1
+   has no `done` marker (a body may loop back after the last batch), so it keeps n8n's rules.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 from engine.items import Item, PairedRef, items_from_json, refs_of
 from engine.node_api import ExecuteContext, NodeDescription, NodeType, Parameter
 
-from .set_convert import js_to_number
+from .set_convert import js_to_number, js_truthy
 
 if TYPE_CHECKING:
     from engine.workflow import NodeSpec
@@ -88,7 +93,9 @@ class LoopOverItems(NodeType):
                         "Reset",
                         "boolean",
                         default=False,
-                        description="Whether to start again from the beginning with the incoming items as a new set",
+                        description="Whether to start again from the beginning with the incoming items as a new set "
+                        "(an expression decides per run, e.g. {{ $prevNode.name === 'Outer Loop' }}). Unset, "
+                        "a finished loop entered again from outside its body starts over by itself.",
                     ),
                 ),
             ),
@@ -116,8 +123,7 @@ class LoopOverItems(NodeType):
         options = ctx.param("options", 0, {}) or {}
         source = _input_source(ctx)
 
-        fresh_entry = version >= 3 and state.get("done") is True and bool(items)
-        if "items" not in state or options.get("reset") is True or fresh_entry:
+        if "items" not in state or _should_reset(ctx, state, options, source):
             batch = _start(state, items, batch_size, source, version)
         else:
             batch = _next_batch(state, items, batch_size, source, version)
@@ -133,6 +139,20 @@ class LoopOverItems(NodeType):
         return [[], batch] if version >= 3 else [batch, []]
 
 
+def _should_reset(
+    ctx: ExecuteContext, state: Mapping[str, Any], options: Mapping[str, Any], source: Mapping[str, Any] | None
+) -> bool:
+    """n8n's reset when the user set one explicitly; otherwise Knotwork's fresh-entry rule 4."""
+    raw = ctx.raw_param("options", {}) or {}
+    explicit = raw.get("reset") if isinstance(raw, Mapping) else None
+    if explicit is True or (isinstance(explicit, str) and explicit.startswith("=")):
+        return js_truthy(options.get("reset"))
+    if ctx.type_version < 2 or state.get("done") is not True:
+        return False
+    sender = source.get("previousNode") if source else None
+    return sender is None or sender not in (state.get("loopBodyNodes") or [])
+
+
 def _start(
     state: dict[str, Any], items: list[Item], batch_size: int, source: dict[str, Any] | None, version: float
 ) -> list[Item]:
@@ -143,6 +163,7 @@ def _start(
     state["items"] = [item.to_dict() for item in indexed[batch_size:]]
     if version >= 2:
         state["processedItems"] = []
+        state["loopBodyNodes"] = []
     return indexed[:batch_size]
 
 
@@ -153,6 +174,10 @@ def _next_batch(
     pending = items_from_json(state.get("items") or [])
     state["items"] = [item.to_dict() for item in pending[batch_size:]]
     if version >= 2:
+        sender = source.get("previousNode") if source else None
+        body = state.setdefault("loopBodyNodes", [])
+        if sender and sender not in body:
+            body.append(sender)
         arrived = [Item(item.json, item.binary, _ref(index, 0, source), item.error) for index, item in enumerate(items)]
         state.setdefault("processedItems", []).extend(item.to_dict() for item in arrived)
     origin = state.get("sourceData")

@@ -1,8 +1,9 @@
 """Merge: combine the data of several inputs once they have arrived (n8n `merge`, v1 to v3.2).
 
-v3 has 2–10 inputs (`numberInputs`); earlier versions have two. Implemented here: v3 `append` and
-`chooseBranch`; v1 and v2 in merge_legacy. v2/v3 `combine` and v3 `combineBySql` arrive with the
-node-library issue (#7) and fail loudly until then.
+v3 has 2–10 inputs (`numberInputs`); earlier versions have two. Here: the form and v3's `append`
+and `chooseBranch`; v1 and v2 live in merge_legacy. The combine modes live in merge_fields
+(matching fields, a hash join), merge_position (by position, all combinations) and merge_sql
+(SQL over in-memory SQLite); their form in merge_params.
 """
 
 from __future__ import annotations
@@ -13,7 +14,11 @@ from engine.errors import NodeOperationError
 from engine.items import Item
 from engine.node_api import ExecuteContext, NodeDescription, NodeType, Option, Parameter
 
-from .merge_legacy import every_input_item, execute_v1, execute_v2, passed, unsupported
+from .merge_fields import check_pairs, combine_by_fields
+from .merge_legacy import every_input_item, execute_v1, execute_v2, passed
+from .merge_params import v2_combine_parameters, v3_combine_parameters
+from .merge_position import combine_all, combine_by_position_v3
+from .merge_sql import combine_by_sql
 
 if TYPE_CHECKING:
     from engine.workflow import NodeSpec
@@ -174,7 +179,7 @@ class Merge(NodeType):
         description="Merges data of multiple streams once data from both is available",
         versions=V1 + V2 + V3,
         default_version=3.2,
-        parameters=V1_PARAMETERS + V2_PARAMETERS + V3_PARAMETERS,
+        parameters=V1_PARAMETERS + V2_PARAMETERS + v2_combine_parameters() + V3_PARAMETERS + v3_combine_parameters(),
         inputs=2,
         outputs=1,
         aliases=("n8n-nodes-base.merge",),
@@ -218,10 +223,29 @@ def execute_v3(ctx: ExecuteContext, input_count: int) -> list[list[Item]]:
     if mode == "chooseBranch":
         return _choose_branch(ctx, inputs)
     if mode == "combine":
-        raise unsupported(f"combine ({ctx.param('combineBy', 0, 'combineByFields')})")
+        return [_combine_v3(ctx, inputs)]
     if mode == "combineBySql":
-        raise unsupported("combineBySql")
+        return [combine_by_sql(ctx, inputs)]
     raise NodeOperationError(f"The merge mode '{mode}' is not known")
+
+
+def _combine_v3(ctx: ExecuteContext, inputs: list[list[Item]]) -> list[Item]:
+    combine_by = ctx.param("combineBy", 0, "combineByFields")
+    if combine_by == "combineByFields":
+        return combine_by_fields(ctx, inputs[0], inputs[1], check_pairs(_v3_field_pairs(ctx)))
+    if combine_by == "combineByPosition":
+        return combine_by_position_v3(ctx, [passed(items, index) for index, items in enumerate(inputs)])
+    if combine_by == "combineAll":
+        return combine_all(ctx, passed(inputs[0], 0), passed(inputs[1], 1))
+    raise NodeOperationError(f"The combine mode '{combine_by}' is not known")
+
+
+def _v3_field_pairs(ctx: ExecuteContext) -> list[dict[str, Any]]:
+    """`mergeByFields.values` when the names differ, else the comma-separated names for both."""
+    if ctx.param("advanced", 0, False):
+        return list(ctx.param("mergeByFields.values", 0, []) or [])
+    names = str(ctx.param("fieldsToMatchString", 0, "") or "").split(",")
+    return [{"field1": name.strip(), "field2": name.strip()} for name in names]
 
 
 def _choose_branch(ctx: ExecuteContext, inputs: list[list[Item]]) -> list[list[Item]]:

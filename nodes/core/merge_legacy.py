@@ -1,4 +1,5 @@
-"""Merge v1 and v2/v2.1: the two-input modes of n8n's MergeV1 and MergeV2 classes.
+"""Merge v1 and v2/v2.1: the two-input modes of n8n's MergeV1 and MergeV2 classes (v2's
+`combine` modes run in merge_fields and merge_position, shared with v3).
 
 Paired items follow n8n: an item passed through points at its own input (`(i, input)`), a merged
 item points at both items it came from, and an item made from nothing points at the items that
@@ -15,18 +16,11 @@ from engine.items import Item, PairedRef
 from engine.node_api import ExecuteContext
 
 from .dot_path import MISSING, get_path
+from .merge_fields import check_pairs, combine_by_fields, passed
+from .merge_position import combine_all, merge_by_position_v2
 from .set_convert import js_string, js_truthy
 
 V1_KEY_MODES = ("keepKeyMatches", "mergeByKey", "removeKeyMatches")
-
-
-def passed(items: list[Item], input_index: int) -> list[Item]:
-    """Items as they leave unchanged: each paired to its own position in its input."""
-    return [item.with_paired((index, input_index)) for index, item in enumerate(items)]
-
-
-def unsupported(mode: str) -> NodeOperationError:
-    return NodeOperationError(f"Merge mode '{mode}' arrives with the node-library issue (#7)")
 
 
 def execute_v1(ctx: ExecuteContext) -> list[list[Item]]:
@@ -150,8 +144,20 @@ def execute_v2(ctx: ExecuteContext) -> list[list[Item]]:
             return [[Item({}, paired=every_input_item([first, second]))]]
         return [[]]
     if mode == "combine":
-        raise unsupported(f"combine ({ctx.param('combinationMode', 0, 'mergeByFields')})")
+        return [_combine_v2(ctx, first, second)]
     raise NodeOperationError(f"The merge mode '{mode}' is not known")
+
+
+def _combine_v2(ctx: ExecuteContext, first: list[Item], second: list[Item]) -> list[Item]:
+    combination = ctx.param("combinationMode", 0, "mergeByFields")
+    if combination == "mergeByFields":
+        pairs = check_pairs(list(ctx.param("mergeByFields.values", 0, []) or []))
+        return combine_by_fields(ctx, first, second, pairs)
+    if combination == "mergeByPosition":
+        return merge_by_position_v2(ctx, passed(first, 0), passed(second, 1))
+    if combination == "multiplex":
+        return combine_all(ctx, passed(first, 0), passed(second, 1))
+    raise NodeOperationError(f"The combination mode '{combination}' is not known")
 
 
 def every_input_item(inputs: list[list[Item]]) -> list[PairedRef]:

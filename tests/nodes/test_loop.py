@@ -8,7 +8,13 @@ from typing import Any
 import pytest
 
 from engine.items import Item
+from engine.node_api import ExecuteContext, NodeDescription, NodeType, Parameter
+from engine.registry import NodeRegistry
+from engine.runner import execute_workflow
+from engine.workflow import parse_workflow
+from nodes.core import NODE_TYPES
 from nodes.core.loop import LoopOverItems
+from tests.engine.nodes_for_tests import connect
 from tests.nodes.fake import FakeContext, make_node
 
 LOOP = LoopOverItems()
@@ -164,13 +170,49 @@ async def test_v2_outputs_loop_first_then_done() -> None:
     assert batch == [] and values(done) == [0, 1] and loop.state["done"] is True
 
 
-async def test_v2_keeps_n8n_behaviour_after_done() -> None:
+async def test_v2_fresh_entry_from_outside_starts_over() -> None:
     loop = Runner(2, {"batchSize": 1})
     batch, _ = await loop.run(numbers(1))
     await loop.run(batch, body_source(0))
-    # A new entry without reset continues the finished loop: "done" at once, old items included.
+    # Given a finished loop, when items arrive from outside its body, then a new loop starts.
     batch, done = await loop.run(numbers(1, start=7))
+    assert done == [] and values(batch) == [7] and loop.state["processedItems"] == []
+
+
+async def test_after_done_items_from_the_body_keep_n8n_behaviour() -> None:
+    loop = Runner(2, {"batchSize": 1})
+    batch, _ = await loop.run(numbers(1))
+    await loop.run(batch, body_source(0))
+    assert loop.state["loopBodyNodes"] == ["Body"]
+    # Items from a node of the loop body after "done": appended, and "done" again at once (n8n).
+    batch, done = await loop.run(numbers(1, start=7), body_source(1))
     assert batch == [] and values(done) == [0, 7]
+
+
+async def test_explicit_reset_expression_decides_alone() -> None:
+    # Given reset is an expression that evaluates to false, a fresh entry does not start over (n8n).
+    node = make_node("knotwork.splitInBatches", 3, {"options": {"reset": "={{ $prevNode.name === 'X' }}"}}, name="Loop")
+    state: dict[str, Any] = {}
+
+    async def run(items: list[Item], source: dict[str, Any], reset: Any) -> list[list[Item]]:
+        ctx = FakeContext(node, [items], _node_context=state, per_item=[{"options": {"reset": reset}}])
+        ctx.source = [source]
+        return await LOOP.execute(ctx)
+
+    _, batch = await run(numbers(1), ENTRY, False)
+    await run(batch, body_source(0), False)
+    done, batch = await run(numbers(1, start=5), ENTRY, False)
+    assert batch == [] and values(done) == [0, 5]
+    # And a truthy value (JavaScript truthiness: any non-empty text) resets.
+    done, batch = await run(numbers(1, start=8), ENTRY, "yes")
+    assert done == [] and values(batch) == [8]
+
+
+async def test_v1_never_starts_over_by_itself() -> None:
+    loop = Runner(1, {"batchSize": 1})
+    await loop.run(numbers(1))
+    [batch] = await loop.run(numbers(1, start=3), {"previousNode": "Elsewhere"})
+    assert batch == [] and loop.state["noItemsLeft"] is True
 
 
 async def test_v2_default_batch_size_is_ten() -> None:
@@ -208,3 +250,56 @@ async def test_v1_reset_from_an_expression_value() -> None:
 def test_outputs_per_version(version: float, names: list[str]) -> None:
     node = make_node("knotwork.splitInBatches", version, {})
     assert LOOP.output_count(node) == len(names) and LOOP.output_names(node) == names
+
+
+# --- nested loops through the executor --------------------------------------------------------------
+
+
+class Explode(NodeType):
+    """Test node: `count` copies of each input item, numbered in field `field`."""
+
+    description = NodeDescription(
+        name="test.explode", display_name="Explode", group="transform", description="test node",
+        versions=(1.0,), default_version=1.0,
+        parameters=(Parameter("count", "Count", "number", default=1), Parameter("field", "Field", "string", default="k")),
+    )
+
+    async def execute(self, ctx: ExecuteContext) -> list[list[Item]]:
+        count, field = ctx.raw_param("count"), ctx.raw_param("field")
+        return [[Item({**item.json, field: k}, paired=(index, 0)) for index, item in enumerate(ctx.input_items) for k in range(count)]]
+
+
+def _node(name: str, type_name: str, version: float = 1, **parameters: Any) -> dict[str, Any]:
+    return {"name": name, "type": type_name, "typeVersion": version, "position": [0, 0], "parameters": parameters}
+
+
+async def test_nested_loops_without_reset_process_every_child() -> None:
+    # Given an outer loop over 3 parents and, for each, an inner loop over its 2 children
+    registry = NodeRegistry([*NODE_TYPES, Explode])
+    data = {
+        "nodes": [
+            _node("Start", "n8n-nodes-base.manualTrigger"),
+            _node("Parents", "test.explode", count=3, field="parent"),
+            _node("Outer", "n8n-nodes-base.splitInBatches", 3, batchSize=1, options={}),
+            _node("Children", "test.explode", count=2, field="child"),
+            _node("Inner", "n8n-nodes-base.splitInBatches", 3, batchSize=1, options={}),
+            _node("Process", "test.explode", count=1, field="processed"),
+            _node("End", "n8n-nodes-base.noOp"),
+        ],
+        "connections": connect(
+            ("Start", "Parents"), ("Parents", "Outer"), ("Outer", "End", 0), ("Outer", "Children", 1),
+            ("Children", "Inner"), ("Inner", "Outer", 0), ("Inner", "Process", 1), ("Process", "Inner"),
+        ),
+        "settings": {"executionOrder": "v1"},
+    }
+    # When it runs
+    result = await execute_workflow(parse_workflow(data, registry), registry)
+    # Then every child of every parent was processed once and reaches the end
+    assert result.status == "success", result.error
+    [end_run] = result.run_data["End"]
+    assert [(item.json["parent"], item.json["child"]) for item in end_run.output(0)] == [
+        (parent, child) for parent in range(3) for child in range(2)
+    ]
+    assert len(result.run_data["Process"]) == 6 and len(result.run_data["Children"]) == 3
+    inner_done = [run.output(0) for run in result.run_data["Inner"] if run.output(0)]
+    assert [len(items) for items in inner_done] == [2, 2, 2]

@@ -156,11 +156,6 @@ async def test_v2_choose_branch(version: float) -> None:
     assert summary(empty) == [({}, [(0, 0), (1, 0), (0, 1)])]
 
 
-async def test_v2_combine_is_announced_not_silent() -> None:
-    with pytest.raises(NodeOperationError, match=r"Merge mode 'combine \(mergeByPosition\)' arrives with the node-library issue \(#7\)"):
-        await run(2.1, {"mode": "combine", "combinationMode": "mergeByPosition"}, A, B)
-
-
 # --- v3 -------------------------------------------------------------------------------------------
 
 
@@ -186,17 +181,6 @@ async def test_v3_choose_branch_empty_item_pairs_the_first_two_inputs() -> None:
     params = {"mode": "chooseBranch", "output": "empty", "numberInputs": 3}
     out = await run(3.2, params, A, B, [Item({})])
     assert summary(out) == [({}, [(0, 0), (1, 0), (0, 1)])]
-
-
-@pytest.mark.parametrize(
-    ("parameters", "named"),
-    [({"mode": "combine"}, "combine (combineByFields)"), ({"mode": "combine", "combineBy": "combineAll"}, "combine (combineAll)"),
-     ({"mode": "combineBySql"}, "combineBySql")],
-)
-async def test_v3_modes_of_issue_7_fail_loudly(parameters: dict[str, Any], named: str) -> None:
-    with pytest.raises(NodeOperationError) as caught:
-        await run(3.2, parameters, A, B)
-    assert caught.value.message == f"Merge mode '{named}' arrives with the node-library issue (#7)"
 
 
 # --- n8n conformance data (read at run time) ------------------------------------------------------

@@ -184,7 +184,7 @@ async def test_display_conditions_follow_an_options_change(registry: NodeRegistr
     async with open_form(describe(registry, "n8n-nodes-base.merge"), {}, 3.2, changes) as (user, _):
         set_value(user, "param:mode", "combine")
         await user.should_see("Combine By")
-        assert changes[-1] == {"mode": "combine"}
+        assert changes[-1]["mode"] == "combine"  # (Merge v3.2 also stores its empty options)
         set_value(user, "param:mode", "chooseBranch")
         await user.should_not_see("Combine By")
         await user.should_see("Use Data of Input")
