@@ -212,8 +212,8 @@ def test_non_strict_validation_drops_undeclared_keys(types):
 
 def test_built_in_types_load_through_the_entry_point_group(types):
     assert {t.name for t in types.all()} == {
-        "httpBasicAuth", "httpHeaderAuth", "httpQueryAuth", "httpBearerAuth", "httpCustomAuth", "oAuth2Api",
-        "smtp", "imap", "postgres", "mySql", "redis", "rabbitmq", "mqtt"}
+        "httpBasicAuth", "httpHeaderAuth", "httpQueryAuth", "httpBearerAuth", "httpCustomAuth", "httpDigestAuth",
+        "oAuth1Api", "oAuth2Api", "jwtAuth", "crypto", "smtp", "imap", "postgres", "mySql", "redis", "rabbitmq", "mqtt"}
 
 
 def test_an_unknown_type_is_refused_with_a_suggestion(types):
