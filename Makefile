@@ -30,6 +30,7 @@ bench: install
 	done
 
 conformance: install
+	$(PY) -m tests.conformance.report
 	$(PY) -m pytest -q tests/conformance
 
 lint: install
