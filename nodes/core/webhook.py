@@ -30,6 +30,7 @@ from engine.node_api import (
     Option,
     Parameter,
 )
+from nodes.files.binary import human_size
 
 from .respond_to_webhook import (
     RESPONSE_HEADERS,
@@ -263,19 +264,8 @@ def binary_entry(content: bytes, mime_type: str, file_name: str | None = None) -
     file_type = _FILE_TYPES.get(mime_type) or (kind if kind in ("image", "audio", "video", "text") else None)
     if file_type:
         entry["fileType"] = file_type
-    entry["fileSize"] = _human_size(len(content))
+    entry["fileSize"] = human_size(len(content))
     return entry
-
-
-def _human_size(size: int) -> str:
-    """pretty-bytes, as n8n shows sizes: "512 B", "1.04 kB", "12.3 MB"."""
-    units = ("B", "kB", "MB", "GB", "TB")
-    exponent = 0
-    value = float(size)
-    while value >= 1000 and exponent < len(units) - 1:
-        value /= 1000
-        exponent += 1
-    return f"{float(f'{value:.3g}'):g} {units[exponent]}"
 
 
 # --- requests -------------------------------------------------------------------------------------
