@@ -142,7 +142,7 @@ _NUMBER_OPS = (
     ("Is Empty", "isEmpty"),
     ("Is Not Empty", "isNotEmpty"),
 )
-_STRING_OPS = (
+STRING_OPS = (  # also Switch v1/v2's string rules, without the two emptiness checks
     ("Contains", "contains"),
     ("Not Contains", "notContains"),
     ("Ends With", "endsWith"),
@@ -202,7 +202,7 @@ def legacy_condition_groups() -> tuple[Group, ...]:
             "String",
             (
                 Parameter("value1", "Value 1", "string", default="", description=_FIRST),
-                _operation("equal", *_STRING_OPS),
+                _operation("equal", *STRING_OPS),
                 Parameter(
                     "value2",
                     "Value 2",

@@ -26,6 +26,14 @@ LOOSE_DESCRIPTION = (
     'expression to the required type. E.g. for booleans <code>"false"</code> or <code>0</code> will be '
     "cast to <code>false</code>"
 )
+IGNORE_CASE = Parameter("ignoreCase", "Ignore Case", "boolean", default=True,
+                        description="Whether to ignore letter case when evaluating conditions")
+
+
+def loose_type_validation(default: bool, show: dict[str, tuple[Any, ...]]) -> Parameter:
+    """IF v2 and Switch v3 offer this option under the same name, with their own default."""
+    return Parameter("looseTypeValidation", "Convert types where required", "boolean", default=default,
+                     description=LOOSE_DESCRIPTION, show=show)
 
 
 def filter_parameters() -> tuple[Parameter, ...]:
@@ -48,21 +56,8 @@ def filter_parameters() -> tuple[Parameter, ...]:
             placeholder="Add option",
             show=V2_ALL,
             fields=(
-                Parameter(
-                    "ignoreCase",
-                    "Ignore Case",
-                    "boolean",
-                    default=True,
-                    description="Whether to ignore letter case when evaluating conditions",
-                ),
-                Parameter(
-                    "looseTypeValidation",
-                    "Convert types where required",
-                    "boolean",
-                    default=True,
-                    description=LOOSE_DESCRIPTION,
-                    show=V2_0,
-                ),
+                IGNORE_CASE,
+                loose_type_validation(default=True, show=V2_0),
             ),
         ),
     )

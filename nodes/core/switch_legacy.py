@@ -18,7 +18,7 @@ from engine.items import Item
 from engine.node_api import ExecuteContext, Group, Option, Parameter
 
 from . import conditions_js as js
-from .conditions_legacy import DEFAULTS, compare_legacy, date_millis
+from .conditions_legacy import DEFAULTS, STRING_OPS, compare_legacy, date_millis
 from .if_node import timezone_of
 from .switch_v3 import output_index, whole_count
 
@@ -39,18 +39,7 @@ _OPERATIONS = {
         ("Larger", "larger"),
         ("Larger Equal", "largerEqual"),
     ),
-    "string": (
-        ("Contains", "contains"),
-        ("Not Contains", "notContains"),
-        ("Ends With", "endsWith"),
-        ("Not Ends With", "notEndsWith"),
-        ("Equal", "equal"),
-        ("Not Equal", "notEqual"),
-        ("Regex Match", "regex"),
-        ("Regex Not Match", "notRegex"),
-        ("Starts With", "startsWith"),
-        ("Not Starts With", "notStartsWith"),
-    ),
+    "string": STRING_OPS[:-2],  # n8n's Switch has no isEmpty/isNotEmpty for strings
 }
 
 

@@ -18,7 +18,7 @@ from engine.items import Item
 from engine.node_api import ExecuteContext, Group, Option, Parameter
 
 from .conditions import FilterOptions, evaluate_filter
-from .if_node import LOOSE_DESCRIPTION, item_error, timezone_of
+from .if_node import IGNORE_CASE, LOOSE_DESCRIPTION, item_error, loose_type_validation, timezone_of
 from .set_convert import js_to_number
 
 V3 = (3.0, 3.1, 3.2)
@@ -134,21 +134,8 @@ def _option_fields() -> tuple[Parameter, ...]:
             placeholder="e.g. Fallback",
             show={"fallbackOutput": ("extra",)},
         ),
-        Parameter(
-            "ignoreCase",
-            "Ignore Case",
-            "boolean",
-            default=True,
-            description="Whether to ignore letter case when evaluating conditions",
-        ),
-        Parameter(
-            "looseTypeValidation",
-            "Convert types where required",
-            "boolean",
-            default=False,
-            description=LOOSE_DESCRIPTION,
-            show={"@version": V3_0},
-        ),
+        IGNORE_CASE,
+        loose_type_validation(default=False, show={"@version": V3_0}),
         Parameter(
             "allMatchingOutputs",
             "Send data to all matching outputs",
