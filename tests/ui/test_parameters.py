@@ -14,8 +14,7 @@ from nicegui.testing.user_simulation import user_simulation
 from engine.node_api import NodeDescription
 from engine.registry import NodeRegistry
 from ui.editor.expression import ExpressionContext, MappedField
-from ui.editor.parameters import (
-    ParameterForm,
+from ui.editor.parameter_values import (
     clean_parameters,
     coerce_side,
     filter_options,
@@ -24,6 +23,7 @@ from ui.editor.parameters import (
     validate,
     visible_parameters,
 )
+from ui.editor.parameters import ParameterForm
 
 Changes = list[dict[str, Any]]
 

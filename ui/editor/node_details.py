@@ -24,7 +24,8 @@ from engine.node_api import CredentialSlot, NodeDescription
 
 from .data_view import DataView, item_json
 from .expression import ExpressionContext, clamp_run, lenient_workflow
-from .parameters import ParameterForm, effective_values, plain_text
+from .parameter_values import effective_values, plain_text
+from .parameters import ParameterForm
 
 CREATE_CREDENTIAL = "__create__"
 ON_ERROR_CHOICES = {

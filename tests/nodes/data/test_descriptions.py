@@ -7,7 +7,7 @@ import pytest
 from engine.node_api import NodeType
 from nodes.data import NODE_TYPES
 from nodes.data.item_lists import ItemLists
-from ui.editor.parameters import visible_parameters
+from ui.editor.parameter_values import visible_parameters
 
 ALIASES = {
     "knotwork.splitOut": "n8n-nodes-base.splitOut",
