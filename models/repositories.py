@@ -332,6 +332,17 @@ def resume_waiting_execution(session: Session, execution_id: int,
     return True
 
 
+def save_activation_error(session: Session, workflow_id: str, message: str | None, *,
+                          deactivate: bool = False) -> None:
+    """Record why a trigger of the workflow could not start (None: it runs again), optionally
+    deactivating it, without touching updated_at: the workflow was not edited."""
+    table = Workflow.__table__  # type: ignore[attr-defined]
+    values: dict[str, Any] = {"activation_error": message, "updated_at": table.c.updated_at}
+    if deactivate:
+        values["active"] = False
+    session.execute(table.update().where(table.c.id == workflow_id).values(**values))
+
+
 def save_static_data(session: Session, workflow_id: str, static_data: dict[str, Any]) -> None:
     """Store a workflow's static data (poll cursors, recurrence, dedup history) without touching
     updated_at: it is the workflow's state, not an edit."""

@@ -55,6 +55,8 @@ class Workflow(Timestamps, table=True):
                                  sa_column_kwargs=json_default('{}'))
     version_id: str = Field(default_factory=new_uuid, max_length=36)
     trigger_count: int = Field(default=0, sa_column_kwargs=sql_default('0'))
+    # Why a trigger could not start (set by the scheduler; cleared by every activation change).
+    activation_error: str | None = Field(default=None, sa_type=Text)
 
 
 class WorkflowVersion(SQLModel, table=True):

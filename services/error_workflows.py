@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import WorkflowValidationError
@@ -71,6 +72,28 @@ class ErrorWorkflows:
             return self._start(str(target or execution.workflow_id), payload, execution)
         except Exception:
             log.exception("could not start the error workflow of execution %s", execution.id)
+            return None
+
+    def after_trigger_failure(self, workflow: Mapping[str, Any], project_id: str, message: str,
+                              node: str | None) -> int | None:
+        """Start the error workflow of a workflow whose trigger could not start or stopped listening,
+        with n8n's payload for that case: `{trigger: {error, mode}, workflow: {id, name}}`. Never raises."""
+        workflow_id = str(workflow.get("id") or "")
+        try:
+            target = (workflow.get("settings") or {}).get("errorWorkflow")
+            if not target and not self._has_error_trigger(workflow):
+                return None
+            error: dict[str, Any] = {"message": message, "name": "WorkflowActivationError",
+                                     "stack": f"WorkflowActivationError: {message}"}
+            if node:
+                error["node"] = {"name": node}
+            payload = {"trigger": {"error": error, "mode": "trigger"},
+                       "workflow": {"id": workflow_id, "name": str(workflow.get("name") or "")}}
+            failed = SimpleNamespace(id=f"(trigger of workflow {workflow_id})", workflow_id=workflow_id,
+                                     project_id=project_id)
+            return self._start(str(target or workflow_id), payload, failed)
+        except Exception:
+            log.exception("could not start the error workflow of workflow %s", workflow_id)
             return None
 
     def _start(self, workflow_id: str, payload: dict[str, Any], failed: Any) -> int | None:

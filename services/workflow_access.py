@@ -54,7 +54,7 @@ _INT_RANGE = (-(2**63), 2**64)
 _MAX_DEPTH = 100
 # Keys of a workflow's JSON that its answers show but a save never takes from the caller.
 READ_ONLY_KEYS = frozenset({"id", "active", "isArchived", "tags", "shared", "createdAt", "updatedAt",
-                            "versionId", "projectId"})
+                            "versionId", "projectId", "activationError"})
 # Start nodes that only run when someone starts them, so they cannot make a workflow active.
 _MANUAL_STARTS = frozenset({"knotwork.manualTrigger", "knotwork.start"})
 
@@ -209,7 +209,19 @@ def delete_workflow(db: Database, actor: Actor, workflow_id: str) -> WorkflowVie
 
 
 def activate_workflow(runtime: Runtime, actor: Actor, workflow_id: str) -> WorkflowView:
-    """Raises NotFound, AccessDenied, ActivationError (archived, or no trigger that starts it)."""
+    """Raises NotFound, AccessDenied, ActivationError (archived, no trigger that starts it, or a
+    listener trigger that cannot connect: it is tried for a moment first, as n8n starts triggers)."""
+    from .scheduler import probe_listeners
+    from .workflow_json import workflow_to_json
+
+    with runtime.db.session() as session:
+        workflow = require_workflow_id(session, actor, workflow_id, "workflow:update")
+        document, project_id, name = workflow_to_json(workflow), workflow.project_id, workflow.name
+    try:
+        probe_listeners(runtime, document, project_id)
+    except NodeError as error:
+        where = f" (node '{error.node}')" if error.node else ""
+        raise ActivationError(f"Workflow '{name}' cannot be activated{where}: {error.message}") from None
     with runtime.db.session(immediate=True) as session:
         workflow = require_workflow_id(session, actor, workflow_id, "workflow:update")
         set_active(session, runtime.registry, workflow, True)
@@ -246,6 +258,7 @@ def set_active(session: Session, registry: NodeRegistry | None, workflow: Workfl
     else:
         webhooks.unregister_routes(session, workflow.id)
     workflow.active = active
+    workflow.activation_error = None  # a stale reason would describe another attempt
     session.add(workflow)
     session.flush()
 

@@ -32,6 +32,7 @@ def workflow_to_json(workflow: Workflow, tags: Iterable[Tag] = ()) -> dict[str, 
         "pinData": copy.deepcopy(workflow.pin_data), "meta": copy.deepcopy(workflow.meta),
         "versionId": workflow.version_id, "tags": [{"id": tag.id, "name": tag.name} for tag in tags],
         "createdAt": _timestamp(workflow.created_at), "updatedAt": _timestamp(workflow.updated_at),
+        **({"activationError": workflow.activation_error} if workflow.activation_error else {}),
     }
 
 

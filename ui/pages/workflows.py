@@ -10,12 +10,12 @@ import uuid
 from typing import Any
 
 from fastapi import Request
-from nicegui import ui
+from nicegui import run, ui
 
 from services import tag_access, workflow_access
 from services.workflow_access import WorkflowView
 from services.workflow_json import NAME_MAX, NEW_WORKFLOW_NAME, workflow_to_json
-from ui.components import REFUSALS, DataTable, Rights, attempt, confirm, notify_refusal, when
+from ui.components import REFUSALS, DataTable, Rights, attempt, attempt_async, confirm, notify_refusal, when
 from ui.components.workflow_import import open_import_dialog
 from ui.frame import Frame, page_frame
 
@@ -92,6 +92,9 @@ class WorkflowList:
                 switch.mark(f"active-{workflow.id}")
                 if "workflow:update" not in scopes:
                     switch.disable()
+                if workflow.activation_error:  # why a trigger could not start (set by the scheduler)
+                    ui.icon("error", color="negative").tooltip(workflow.activation_error) \
+                        .mark(f"activation-error-{workflow.id}")
             table.cell(when(workflow.updated_at))
             with table.cell(), ui.row().classes("gap-1 no-wrap"):
                 ui.link("Executions", self.frame.link("/executions", workflow=workflow.id)) \
@@ -113,15 +116,15 @@ class WorkflowList:
             return
         ui.navigate.to(self.frame.link(f"/workflow/{view.workflow.id}"))
 
-    def set_active(self, workflow_id: str, active: bool) -> None:
+    async def set_active(self, workflow_id: str, active: bool) -> None:
+        # Activating tries listener triggers for a moment (a broker connection): off the event loop.
         if active:
-            done = attempt(lambda: workflow_access.activate_workflow(self.runtime, self.actor, workflow_id),
-                           done="Workflow activated")
+            await attempt_async(lambda: run.io_bound(workflow_access.activate_workflow, self.runtime,
+                                                            self.actor, workflow_id), done="Workflow activated")
         else:
-            done = attempt(lambda: workflow_access.deactivate_workflow(self.runtime.db, self.actor, workflow_id),
-                           done="Workflow deactivated")
-        if not done:
-            self.rows.refresh()  # the switch goes back to what is stored
+            attempt(lambda: workflow_access.deactivate_workflow(self.runtime.db, self.actor, workflow_id),
+                    done="Workflow deactivated")
+        self.rows.refresh()  # the switch shows what is stored, and a recorded trigger problem goes
 
     def duplicate(self, view: WorkflowView) -> None:
         if attempt(lambda: duplicate_workflow(self.frame, view), done=f"Duplicated '{view.workflow.name}'"):
