@@ -7,8 +7,9 @@ failure is reported to the caller, who still has the link to pass on by hand.
 from __future__ import annotations
 
 import smtplib
-import ssl
 from email.message import EmailMessage
+
+from nodes.email.smtp import SmtpServer, smtp_session
 
 from .settings import Settings
 
@@ -29,17 +30,11 @@ def send_mail(settings: Settings, to: str, subject: str, text: str) -> None:
     message["To"] = to
     message["Subject"] = subject
     message.set_content(text)
+    server = SmtpServer(settings.smtp_host, settings.smtp_port, implicit_tls=settings.smtp_port == 465,
+                        starttls="required" if settings.smtp_starttls else "never", user=settings.smtp_user,
+                        password=settings.smtp_password, timeout=TIMEOUT_SECONDS)
     try:
-        if settings.smtp_port == 465:
-            client: smtplib.SMTP = smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port, timeout=TIMEOUT_SECONDS,
-                                                    context=ssl.create_default_context())
-        else:
-            client = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=TIMEOUT_SECONDS)
-        with client:
-            if settings.smtp_port != 465 and settings.smtp_starttls:
-                client.starttls(context=ssl.create_default_context())
-            if settings.smtp_user:
-                client.login(settings.smtp_user, settings.smtp_password)
+        with smtp_session(server) as client:
             client.send_message(message)
     except (OSError, smtplib.SMTPException) as error:
         raise MailError(f"Could not send email to {to} through {settings.smtp_host}:{settings.smtp_port}: "

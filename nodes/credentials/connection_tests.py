@@ -26,6 +26,7 @@ from redis.exceptions import AuthenticationError as RedisAuthenticationError
 from redis.exceptions import RedisError
 
 from engine.credential_types import CredentialTestFailed, network_reason
+from nodes.email.smtp import SmtpServer, smtp_session
 
 T = TypeVar("T")
 
@@ -81,18 +82,9 @@ async def check_smtp(data: Mapping[str, Any], timeout: float) -> None:
 
 
 def _smtp_login(data: Mapping[str, Any], host: str, port: int, timeout: float) -> None:
-    context = ssl.create_default_context()
     try:
-        local_name = str(data.get("hostName") or "") or None
-        smtp = (smtplib.SMTP_SSL(host, port, local_name, timeout=timeout, context=context) if data.get("secure")
-                else smtplib.SMTP(host, port, local_name, timeout=timeout))
-        with smtp:
-            smtp.ehlo_or_helo_if_needed()
-            if not data.get("secure") and not data.get("disableStartTls") and smtp.has_extn("starttls"):
-                smtp.starttls(context=context)
-                smtp.ehlo()
-            if data.get("user"):
-                smtp.login(str(data["user"]), str(data.get("password") or ""))
+        with smtp_session(SmtpServer.from_credential({**data, "host": host, "port": port}, timeout=timeout)):
+            pass  # connected, secured and logged in: the credential works
     except smtplib.SMTPAuthenticationError as error:
         raise CredentialTestFailed(f"The SMTP server {host}:{port} refused the login for user '{data['user']}' "
                                    f"({error.smtp_code} {_text(error.smtp_error)})") from None
