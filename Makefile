@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 BENCHES := $(sort $(wildcard bench/bench_*.py)) bench/queue_bench.py
 
-.PHONY: run install test bench conformance lint
+.PHONY: run install test bench conformance lint docs
 
 run: install
 	$(PY) main.py
@@ -36,3 +36,6 @@ conformance: install
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m mypy engine
+
+docs: install
+	$(PY) -m services.docs build build/docs

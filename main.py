@@ -6,6 +6,7 @@ import sys
 
 from nicegui import app, ui
 
+from services.logs import configure_logging
 from services.runtime import build_runtime
 from services.settings import SettingsError, load_settings
 from services.vault import VaultError
@@ -21,6 +22,7 @@ def main() -> None:
         settings = load_settings()
     except SettingsError as error:
         raise SystemExit(f'knotwork: {error}') from None
+    configure_logging(settings)
     try:
         runtime = build_runtime(settings)
     except VaultError as error:
@@ -37,6 +39,7 @@ def main() -> None:
         reload=False,
         show=False,
         storage_secret=settings.storage_secret or None,
+        log_config=None,  # configure_logging's format (KNOTWORK_LOG_FORMAT) for uvicorn's lines too
     )
 
 

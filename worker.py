@@ -13,6 +13,7 @@ import sys
 import threading
 from typing import Any
 
+from services.logs import configure_logging
 from services.queue import make_worker
 from services.runtime import Runtime, build_runtime
 from services.settings import SettingsError, load_settings
@@ -25,6 +26,7 @@ def _queue_runtime() -> Runtime:
     global _runtime
     if _runtime is None:
         settings = load_settings()
+        configure_logging(settings)
         if not settings.redis_url:
             raise SystemExit("knotwork worker: set KNOTWORK_REDIS_URL; embedded mode (make run) needs no worker")
         _runtime = build_runtime(settings)

@@ -1,4 +1,5 @@
-"""HTTP routes that are not UI pages: /healthz now; /api/v1, /webhook* and /metrics arrive with their issues.
+"""HTTP routes that are not UI pages: /healthz, /healthz/readiness and /metrics (health.py), /api/v1, /rest,
+/webhook*.
 
 Each module exposes a FastAPI `router`; ui.app_setup.register() includes them in NiceGUI's app.
 """

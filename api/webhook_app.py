@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from services.logs import configure_logging
 from services.runtime import build_runtime
 from services.settings import load_settings
 
@@ -23,6 +24,7 @@ from .webhooks import install
 def create_app() -> FastAPI:
     """A webhook app on a runtime built from the environment (migrations are run by the parent)."""
     settings = load_settings()
+    configure_logging(settings)  # each uvicorn process is a fresh interpreter
     runtime = build_runtime(settings, upgrade=False)
 
     @asynccontextmanager

@@ -63,6 +63,7 @@ class WebhookEntrance:
                         log.exception("unexpected error answering %s %s", request.method, path)
                         response = error_response(500, "internal_error",
                                                   "Something went wrong on the server; the log has details")
+                    request.app.state.runtime.metrics.webhook_request(kind, response.status_code)
                     await response(scope, receive, send)
                     return
         await self.app(scope, receive, send)

@@ -1,4 +1,5 @@
-"""The `knotwork` command line: execute, validate, import, export, worker, webhook, user, apikey."""
+"""The `knotwork` command line: execute, validate, import, export, web, worker, webhook, migrate, config, user,
+apikey."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import api_keys, execute, users, webhook, worker, workflows
+from . import api_keys, config, execute, users, web, webhook, worker, workflows
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -14,10 +15,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     execute.register(commands)
     workflows.register(commands)
+    web.register(commands)
     worker.register(commands)
     webhook.register(commands)
     users.register(commands)
     api_keys.register(commands)
+    config.register(commands)
     return parser
 
 

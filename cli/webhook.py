@@ -18,6 +18,7 @@ def register(commands: Any) -> None:
 def run_webhook(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from services.logs import configure_logging
     from services.runtime import build_runtime
     from services.settings import SettingsError, load_settings
 
@@ -26,6 +27,7 @@ def run_webhook(args: argparse.Namespace) -> int:
     except SettingsError as error:
         print(f"knotwork: {error}", file=sys.stderr)
         return 2
+    configure_logging(settings)
     if not settings.redis_url:
         print("knotwork webhook: needs queue mode; set KNOTWORK_REDIS_URL (and KNOTWORK_DATABASE_URL to a "
               "PostgreSQL database) so workers run what the calls start", file=sys.stderr)
@@ -36,5 +38,5 @@ def run_webhook(args: argparse.Namespace) -> int:
           flush=True)
     uvicorn.run("api.webhook_app:create_app", factory=True, host=settings.host,
                 port=args.port or settings.webhook_port, workers=processes, log_level="warning",
-                proxy_headers=True)
+                proxy_headers=True, log_config=None)
     return 0

@@ -9,6 +9,7 @@ import copy
 import functools
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -42,6 +43,8 @@ from models.types import utcnow
 from .credentials import DatabaseCredentials
 from .error_workflows import ErrorWorkflows
 from .events import CONTROL, EXECUTIONS, BusEventSink, EventBus
+from .logs import bind_run
+from .metrics import Metrics
 from .subworkflows import DatabaseSubWorkflows
 from .variables import variables_for_project
 
@@ -123,6 +126,9 @@ class ExecutionRuntime:
         self._pools: list[tuple[asyncio.AbstractEventLoop, SandboxPool]] = []
         self._unsubscribe = bus.subscribe(CONTROL, self._on_control)
         self.error_workflows = ErrorWorkflows(self)
+        self.notifications: Any = None  # services.notifications.FailureNotifications, set by build_runtime
+        self.metrics = Metrics()  # disabled; build_runtime sets the process's own
+        self._began: dict[int, float] = {}  # monotonic start of runs claimed here, for their duration
 
     # ---- starting ----------------------------------------------------------------------------
     def start(
@@ -218,6 +224,9 @@ class ExecutionRuntime:
         if claimed is None:
             return None, None  # canceled while queued, or a second delivery of a message
         execution, snapshot = claimed
+        bind_run(execution.id, execution.workflow_id)  # this run's task: its log lines carry the ids
+        self._began[execution.id] = time.monotonic()
+        self.metrics.execution_started(execution.mode)
         if "workflow" not in snapshot:
             return self._finish(execution, "crashed", None, error="its workflow snapshot is missing"), None
         try:
@@ -304,9 +313,14 @@ class ExecutionRuntime:
                     .values(retry_success_id=execution.id)
                 )
         self._publish_finished(execution.id, execution.workflow_id, status)
+        began = self._began.pop(execution.id, None)
+        if moved and began is not None:
+            self.metrics.execution_finished(execution.mode, status, execution.workflow_id, time.monotonic() - began)
         if moved and status == "error" and workflow is not None:
             self.error_workflows.after_failure(execution, workflow, error_details or {"message": error or ""},
                                                last_node)
+            if self.notifications is not None:
+                self.notifications.after_failure(execution, workflow, {"message": error or ""}, last_node)
         return status
 
     def _publish_finished(self, execution_id: int, workflow_id: str, status: str) -> None:
@@ -314,6 +328,7 @@ class ExecutionRuntime:
                                       "workflowId": workflow_id, "status": status})
 
     def _finish_crashed(self, execution_id: int, message: str) -> None:
+        self._began.pop(execution_id, None)
         try:
             with self.db.session() as session:
                 transition(session, execution_id, "crashed", error_message=message)

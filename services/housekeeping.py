@@ -66,8 +66,9 @@ class WorkerPresence(_Periodic):
 
     def __init__(self, redis_url: str, worker_id: str, executions: ExecutionRuntime, *,
                  requeue_after: timedelta = timedelta(minutes=2),
-                 interval: float = 2.0, ttl: float = 10.0) -> None:
+                 interval: float = 2.0, ttl: float = 10.0, info: str = "1") -> None:
         super().__init__("knotwork-presence", interval)
+        self._info = info  # the key's value: what the workers page shows (services.workers)
         import redis
 
         self._redis = redis.Redis.from_url(redis_url)
@@ -76,7 +77,7 @@ class WorkerPresence(_Periodic):
         self._executions = executions
         self._requeue_after = requeue_after
         self._judge_after = 0.0  # time.monotonic() from which missing keys mean stopped workers
-        self._redis.set(self._key, "1", px=self._ttl_ms)  # present before the first message
+        self._redis.set(self._key, self._info, px=self._ttl_ms)  # present before the first message
 
     def tick(self) -> None:
         if not self._renew():
@@ -96,7 +97,7 @@ class WorkerPresence(_Periodic):
         """Set this worker's key again; returns whether it was still there."""
         pipeline = self._redis.pipeline(transaction=False)
         pipeline.exists(self._key)
-        pipeline.set(self._key, "1", px=self._ttl_ms)
+        pipeline.set(self._key, self._info, px=self._ttl_ms)
         existed, _ = pipeline.execute()
         return bool(existed)
 

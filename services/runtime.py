@@ -25,10 +25,13 @@ from .events import EventBus, LocalEventBus, RedisEventBus
 from .executions import ExecutionRuntime, RunPolicy
 from .housekeeping import Housekeeper, WorkerPresence
 from .mailer import public_url
+from .metrics import Metrics
+from .notifications import FailureNotifications
 from .queue import EmbeddedWorker, declare_execution_actor, make_broker
 from .scheduler import Scheduler
 from .settings import Settings
 from .vault import load_encryption_key
+from .workers import worker_info
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,10 @@ class Runtime:
     worker_id: str
     scheduler: Scheduler | None = None
     _stoppers: list[Any] = field(default_factory=list)
+
+    @property
+    def metrics(self) -> Metrics:
+        return self.executions.metrics
 
     @property
     def queue_mode(self) -> bool:
@@ -72,7 +79,8 @@ class Runtime:
     def start_queue_worker(self) -> None:
         """Queue mode, worker process: announce this worker and keep crashed runs visible."""
         presence = WorkerPresence(self.settings.redis_url, self.worker_id, self.executions,
-                                  requeue_after=timedelta(seconds=self.settings.requeue_after_seconds))
+                                  requeue_after=timedelta(seconds=self.settings.requeue_after_seconds),
+                                  info=worker_info(self.worker_id, self.settings.worker_concurrency))
         presence.start()
         self._stoppers.append(presence.stop)
         self._start_housekeeper(leader_lock=True)
@@ -94,6 +102,9 @@ class Runtime:
             except Exception:
                 log.exception("error while stopping %s", stop)
         self._stoppers.clear()
+        if self.executions.notifications is not None:
+            self.executions.notifications.close()
+        self.executions.metrics.close()
         self.executions.close()
         self.bus.close()
         self.db.dispose()
@@ -134,6 +145,8 @@ def build_runtime(settings: Settings, *, upgrade: bool = True) -> Runtime:
         enqueue=lambda execution_id: actor_holder[0].send(execution_id), encryption_key=encryption_key,
     )
     actor_holder.append(declare_execution_actor(broker, executions.run))
+    executions.metrics = Metrics(enabled=settings.metrics, redis_url=settings.redis_url, db=db)
+    executions.notifications = FailureNotifications(settings, public_url(settings, ""))
     return Runtime(settings, db, registry, bus, broker, executions, worker_id)
 
 

@@ -78,6 +78,18 @@ def save_choice(raw: str) -> str:
     return raw
 
 
+def log_format(raw: str) -> str:
+    if raw not in ('text', 'json'):
+        raise ValueError('expected text or json')
+    return raw
+
+
+def log_level(raw: str) -> str:
+    if raw.lower() not in ('debug', 'info', 'warning', 'error'):
+        raise ValueError('expected debug, info, warning or error')
+    return raw.lower()
+
+
 def boolean(raw: str) -> bool:
     lowered = raw.lower()
     if lowered in ('true', '1', 'yes', 'on'):
@@ -210,6 +222,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting('KNOTWORK_EXECUTIONS_MAX_COUNT', '10000',
             'Finished executions older than the newest this many are pruned (deleted with their data).',
             positive_whole_number),
+    Setting('KNOTWORK_METRICS', 'false',
+            'Serve Prometheus metrics at /metrics on the web and webhook processes. Counters are '
+            'cluster-wide (workers add theirs through Redis), so scrape one process, not every replica.',
+            boolean),
+    Setting('KNOTWORK_LOG_FORMAT', 'text',
+            'Log lines as text, or as json: one object per line with time, level, logger, message and, '
+            'inside a run, executionId and workflowId.', log_format),
+    Setting('KNOTWORK_LOG_LEVEL', 'info', 'Least severe log level written: debug, info, warning or error.',
+            log_level),
     Setting('KNOTWORK_SESSION_HOURS', '168',
             'A browser sign-in lasts this many hours; signing out ends it at once.', positive_whole_number),
     Setting('KNOTWORK_SIGNIN_MAX_FAILURES', '5',
@@ -225,6 +246,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting('KNOTWORK_SMTP_SENDER', 'knotwork@localhost', 'From address of emails Knotwork sends.'),
     Setting('KNOTWORK_SMTP_STARTTLS', 'true',
             'Upgrade the SMTP connection with STARTTLS (ports other than 465).', boolean),
+    Setting('KNOTWORK_NOTIFY_ON_FAILURE', '',
+            'Where to report failed executions of every workflow (not manual runs), comma-separated '
+            'kind:address targets: email:ops@example.com, slack:URL, mattermost:URL, discord:URL, '
+            'teams:URL (incoming webhooks) or webhook:URL (JSON POST). A workflow adds its own in '
+            'settings.failureNotifications.', comma_list),
+    Setting('KNOTWORK_NOTIFY_INTERVAL_MINUTES', '15',
+            'At most one failure notification per workflow in this many minutes; the next one says how '
+            'many failures were not reported.', positive_whole_number),
     Setting('KNOTWORK_STORAGE_SECRET', '',
             'Secret that signs NiceGUI session cookies. Empty: no per-user browser storage.', secret=True),
 )

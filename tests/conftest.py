@@ -20,9 +20,10 @@ TESTS = Path(__file__).resolve().parent
 # Test folders that never touch the test database: with KNOTWORK_TEST_DATABASE_URL set (CI's
 # PostgreSQL pass) they are skipped, since the SQLite pass already ran them against the same code.
 # The integration tests start their own processes on their own databases (a throwaway PostgreSQL
-# database for queue mode, SQLite files otherwise), so the first pass covers them too.
+# database for queue mode, SQLite files otherwise), so the first pass covers them too. The gallery
+# templates test what the workflows do, which the Knotwork database backend does not change.
 BACKEND_INDEPENDENT = {"engine", "nodes", "conformance", "credentials", "cli", "browser", "integration",
-                       "test_app.py"}
+                       "templates", "test_app.py"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -16,7 +16,8 @@ from services.auth import SESSION_COOKIE, actor_for_session, needs_setup
 from services.runtime import Runtime
 
 # Paths anybody may open: sign-in pages, APIs with their own authentication, webhooks, probes, assets.
-OPEN_PREFIXES = ("/signin", "/setup", "/rest/", "/api/", "/webhook", "/healthz", "/_nicegui", "/favicon")
+OPEN_PREFIXES = ("/signin", "/setup", "/rest/", "/api/", "/webhook", "/healthz", "/metrics", "/_nicegui",
+                 "/favicon")
 
 
 def is_open(path: str) -> bool:

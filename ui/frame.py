@@ -26,11 +26,14 @@ from services.runtime import Runtime
 # (label, path, icon, who sees it: None for everyone, else an instance-wide scope)
 NAVIGATION: tuple[tuple[str, str, str, str | None], ...] = (
     ("Workflows", "/workflows", "account_tree", None),
+    ("Templates", "/templates", "auto_awesome", None),
     ("Executions", "/executions", "history", None),
     ("Credentials", "/credentials", "key", None),
     ("Variables", "/variables", "data_object", None),
     ("Projects", "/projects", "groups", None),
     ("Users", "/users", "manage_accounts", "user:manage"),
+    ("Workers", "/workers", "dns", "audit:read"),
+    ("Docs", "/docs", "menu_book", None),
 )
 
 

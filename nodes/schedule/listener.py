@@ -17,6 +17,7 @@ Run by hand in the editor (`manual` mode) the node waits for the first message, 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 
 from engine.errors import NodeOperationError
@@ -61,7 +62,5 @@ class ListenerTrigger(NodeType):
             raise NodeOperationError(f"No message arrived within {timeout:.0f} seconds")
         finally:
             listening.cancel()
-            try:
+            with contextlib.suppress(asyncio.CancelledError, Exception):  # it closes its connection
                 await listening
-            except (asyncio.CancelledError, Exception):
-                pass

@@ -58,13 +58,14 @@ def tagged_processes(tag: str, min_cpu_seconds: float = 0.0) -> dict[int, str]:
 
 
 class WorkerProcess:
-    """One `python worker.py` child; its output goes to a file the test reads."""
+    """One `python worker.py` child (or `command`, e.g. `knotwork worker`); its output goes to a file the
+    test reads."""
 
-    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+    def __init__(self, env: dict[str, str], log_path: Path, command: list[str] | None = None) -> None:
         self.tag = env[TAG]
         self.log_path = log_path
         with log_path.open("wb") as log:
-            self.process = subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env,
+            self.process = subprocess.Popen(command or [sys.executable, "worker.py"], cwd=ROOT, env=env,
                                             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
         self.worker_id = ""
 
@@ -98,9 +99,10 @@ class WorkerProcess:
 class Workers:
     """Starts worker processes and, at the end, stops them and proves nothing they started is left."""
 
-    def __init__(self, env: dict[str, str], folder: Path) -> None:
+    def __init__(self, env: dict[str, str], folder: Path, command: list[str] | None = None) -> None:
         self.env = env
         self.folder = folder
+        self.command = command
         self.tag = secrets.token_hex(4)
         self.started: list[WorkerProcess] = []
 
@@ -109,7 +111,7 @@ class Workers:
         made = []
         for _ in range(count):
             env = {**self.env, **settings, TAG: f"{self.tag}-{len(self.started)}"}
-            made.append(WorkerProcess(env, self.folder / f"worker-{len(self.started)}.log"))
+            made.append(WorkerProcess(env, self.folder / f"worker-{len(self.started)}.log", self.command))
             self.started.append(made[-1])
         for worker in made:
             worker.wait_ready()
