@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import NodeOperationError
 from .expressions.proxy import DataProxy
 from .items import Item
-from .node_api import NodeType, Parameter
+from .node_api import NodeType, Parameter, effective_values
 from .run_data import SourceRef
 from .workflow import NodeSpec
 
@@ -175,7 +175,7 @@ class NodeExecuteContext:
         data = self._run.workflow.static_data
         if not isinstance(data.get(key), dict):
             data[key] = {}
-        return data[key]  # type: ignore[no-any-return]
+        return data[key]
 
     def put_execution_to_wait(self, wait_till: Any) -> None:
         """Stop the execution after this node and save it as `waiting` until `wait_till` (an
@@ -253,20 +253,8 @@ def _visible_parameter(
 ) -> Parameter | None:
     candidates = [p for p in parameters if p.name == name]
     # Display rules may name siblings that were omitted because they hold their default.
-    values: dict[str, Any] = {}
-    for parameter in parameters:
-        if _version_visible(parameter, version):
-            values.setdefault(parameter.name, parameter.default)
-    if isinstance(siblings, dict):
-        values.update(siblings)
+    values = effective_values(parameters, siblings, version)
     for candidate in candidates:
         if candidate.visible(values, version):
             return candidate
     return candidates[0] if candidates else None
-
-
-def _version_visible(parameter: Parameter, version: float) -> bool:
-    """Visibility by the `@version` rules alone."""
-    if parameter.show and "@version" in parameter.show and version not in parameter.show["@version"]:
-        return False
-    return not (parameter.hide and "@version" in parameter.hide and version in parameter.hide["@version"])

@@ -88,6 +88,40 @@ class Parameter:
         return not (self.hide and any(matches(k, v) for k, v in self.hide.items()))
 
 
+def effective_values(parameters: tuple[Parameter, ...] | list[Parameter], stored: Any,
+                     version: float) -> dict[str, Any]:
+    """What display rules compare against: stored values over the defaults of this version's
+    parameters (n8n omits defaults when it saves). Of same-named variants with different defaults
+    (n8n's per-resource `operation`), the default is that of the variant the other values show."""
+    values: dict[str, Any] = {}
+    variants: dict[str, list[Parameter]] = {}
+    for parameter in parameters:
+        if _in_version(parameter, version):
+            values.setdefault(parameter.name, parameter.default)
+            variants.setdefault(parameter.name, []).append(parameter)
+    given = stored if isinstance(stored, Mapping) else {}
+    values.update(given)
+    ambiguous = [name for name, found in variants.items()
+                 if name not in given and len({repr(p.default) for p in found}) > 1]
+    for _ in range(len(ambiguous)):  # each pass settles one more level of dependency
+        changed = False
+        for name in ambiguous:
+            shown = next((p for p in variants[name] if p.visible(values, version)), None)
+            if shown is not None and repr(values[name]) != repr(shown.default):
+                values[name] = shown.default
+                changed = True
+        if not changed:
+            break
+    return values
+
+
+def _in_version(parameter: Parameter, version: float) -> bool:
+    """Visibility by the `@version` rules alone (the parameter exists in this version)."""
+    if parameter.show and "@version" in parameter.show and version not in parameter.show["@version"]:
+        return False
+    return not (parameter.hide and "@version" in parameter.hide and version in parameter.hide["@version"])
+
+
 @dataclass(frozen=True)
 class CredentialSlot:
     """A credential the node can use; `show` limits it like a parameter's display rule."""

@@ -81,8 +81,8 @@ def restore_state(run: ExecutionRun, state: dict[str, Any]) -> None:
 
     run.run_data = {name: [task_from_json(t) for t in tasks] for name, tasks in state.get("runData", {}).items()}
     failed = state.get("lastNodeExecuted")
-    last_runs = run.run_data.get(failed) if failed else None
-    if last_runs and (last_runs[-1].error is not None or last_runs[-1].execution_status == "waiting"):
+    last_runs = run.run_data.get(failed) if isinstance(failed, str) else None
+    if isinstance(failed, str) and last_runs and (last_runs[-1].error is not None or last_runs[-1].execution_status == "waiting"):
         run.run_data[failed].pop()
         if not run.run_data[failed]:
             del run.run_data[failed]

@@ -74,7 +74,7 @@ class Workflow:
     inputs: Mapping[str, tuple[IncomingConnection, ...]]
     settings: Mapping[str, Any]
     pin_data: Mapping[str, list[Item]]
-    static_data: Mapping[str, Any]
+    static_data: dict[str, Any]  # nodes change it in place (ctx.static_data); saved after production runs
     raw: Mapping[str, Any]
     active: bool = False
     # (node name, parameter path) -> (stored or default value, evaluation plan); filled lazily

@@ -41,6 +41,9 @@ class ExecutionState(Protocol):
 
     def now(self) -> dt.datetime: ...
 
+    @property
+    def resume_url(self) -> str: ...
+
 
 class ItemView:
     """An item as expressions see it: `.json`, `.binary`, `.pairedItem`."""

@@ -211,9 +211,16 @@ def test_non_strict_validation_drops_undeclared_keys(types):
 # -- registry ------------------------------------------------------------------------------------
 
 def test_built_in_types_load_through_the_entry_point_group(types):
-    assert {t.name for t in types.all()} == {
+    from nodes.apps import APPS
+
+    names = {t.name for t in types.all()}
+    assert names >= {
         "httpBasicAuth", "httpHeaderAuth", "httpQueryAuth", "httpBearerAuth", "httpCustomAuth", "httpDigestAuth",
         "oAuth1Api", "oAuth2Api", "jwtAuth", "crypto", "smtp", "imap", "postgres", "mySql", "redis", "rabbitmq", "mqtt"}
+    # every app node's credential types come through the `apps` entry, and nothing else does
+    app_types = {auth.credential.name for app in APPS for auth in app.auth}
+    assert app_types and app_types <= names
+    assert len(names - app_types) == 17
 
 
 def test_an_unknown_type_is_refused_with_a_suggestion(types):

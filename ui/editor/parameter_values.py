@@ -19,6 +19,7 @@ from typing import Any
 
 from engine.expressions import is_expression
 from engine.node_api import Parameter
+from engine.node_api import effective_values as engine_effective_values
 
 MISSING: Any = object()
 EXPRESSION_TYPES = frozenset({"string", "number", "boolean", "options", "multiOptions", "json", "dateTime", "color"})
@@ -37,13 +38,7 @@ def version_visible(parameter: Parameter, version: float) -> bool:
 def effective_values(parameters: Sequence[Parameter], values: Any, version: float) -> dict[str, Any]:
     """What display rules compare against: stored values over the defaults of this version's
     parameters (n8n omits defaults when it saves; engine.context reads them back the same way)."""
-    result: dict[str, Any] = {}
-    for parameter in parameters:
-        if version_visible(parameter, version):
-            result.setdefault(parameter.name, parameter.default)
-    if isinstance(values, Mapping):
-        result.update(values)
-    return result
+    return engine_effective_values(list(parameters), values, version)
 
 
 def visible_parameters(parameters: Sequence[Parameter], values: Any, version: float) -> list[Parameter]:
