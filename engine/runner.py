@@ -155,6 +155,15 @@ async def execute_workflow(
     return await executor.run(start_node, items, timeout, resume, partial)
 
 
+def expression_language(settings: Mapping[str, Any]) -> Any:
+    """The workflow's `settings.expressionLanguage`: Python unless it says javascript."""
+    if str(settings.get("expressionLanguage") or "python").lower() == "javascript":
+        from .expressions.js_lang import JAVASCRIPT  # V8 loads only for JavaScript workflows
+
+        return JAVASCRIPT
+    return PYTHON
+
+
 def resolve_timezone(name: Any, default: str) -> ZoneInfo:
     for candidate in (name, default, "UTC"):
         if isinstance(candidate, str) and candidate and candidate != "DEFAULT":
@@ -170,7 +179,7 @@ class WorkflowExecutor:
         self, workflow: Workflow, registry: NodeRegistry, services: Services, mode: str, execution_id: str
     ) -> None:
         expressions = ExpressionEngine(
-            PYTHON,
+            expression_language(workflow.settings),
             timeout=services.expression_timeout,
             max_size=services.expression_max_size,
             max_memory=services.expression_max_memory,

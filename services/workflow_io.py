@@ -45,6 +45,19 @@ class _Candidate:
     data: dict[str, Any]
 
 
+def with_import_language(data: dict[str, Any]) -> dict[str, Any]:
+    """An imported workflow's document with its expression language: JavaScript when the file names
+    none (n8n writes none, and its expressions are JavaScript). Knotwork's exports always name theirs;
+    "python" is stored as no setting at all, the default of workflows made in Knotwork."""
+    settings = data.get("settings") if isinstance(data.get("settings"), dict) else {}
+    language = settings.get("expressionLanguage")
+    if language == "javascript":
+        return data
+    if language == "python":
+        return {**data, "settings": {k: v for k, v in settings.items() if k != "expressionLanguage"}}
+    return {**data, "settings": {**settings, "expressionLanguage": "javascript"}}
+
+
 def import_workflows(db: Database, registry: NodeRegistry, path: Path | str,
                      project_id: str | None = None) -> list[Workflow]:
     """Import every workflow in a file (one object or an array) or in each *.json file of a folder.
@@ -82,6 +95,9 @@ def export_workflows(db: Database, output: Path | str, workflow_id: str | None =
         workflows = list_workflows(session, include_archived=True) if all else [get_workflow(session, workflow_id or "")]
         tags = workflow_tags(session, [workflow.id for workflow in workflows])
     documents = [workflow_to_json(workflow, tags[workflow.id]) for workflow in workflows]
+    for document in documents:  # name the language, so that importing the file back keeps it
+        if isinstance(document.get("settings"), dict):
+            document["settings"].setdefault("expressionLanguage", "python")
     if separate:
         output.mkdir(parents=True, exist_ok=True)
         for document in documents:
@@ -117,7 +133,7 @@ def _read_candidates(path: Path, registry: NodeRegistry) -> tuple[list[_Candidat
                 problems.append(f"{label}: is not a workflow: expected an object with a 'nodes' list")
                 continue
             try:
-                candidates.append(_Candidate(label, validate_document(data, registry)))
+                candidates.append(_Candidate(label, validate_document(with_import_language(data), registry)))
             except WorkflowValidationError as error:
                 problems += [f"{label}: {problem}" for problem in error.problems]
     return candidates, problems

@@ -75,6 +75,7 @@ class ExpressionEngine:
         self._timeout = timeout
         self._max_size = max_size
         self._max_memory = max_memory
+        self._whole_template = getattr(language, "evaluate_text", None)
 
     def compile(self, text: str) -> CompiledTemplate:
         """The compiled template, from a cache shared by every execution in this process."""
@@ -82,6 +83,9 @@ class ExpressionEngine:
 
     def evaluate(self, text: str, proxy: DataProxy, *, node: str, parameter: str) -> Any:
         """Evaluate a `=...` string for `proxy.item_index`. Raises ExpressionError."""
+        if self._whole_template is not None:  # JavaScript: templates rendered and batched on its side
+            return self._whole_template(text, proxy, node=node, parameter=parameter, timeout=self._timeout,
+                                        max_size=self._max_size, max_memory=self._max_memory)
         template = self.compile(text)
         if template.error is not None:
             raise self._error(template.error, text, node, parameter, proxy.item_index, "syntax")

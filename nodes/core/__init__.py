@@ -10,6 +10,7 @@ from .execute_command import ExecuteCommand
 from .execute_workflow import ExecuteWorkflow
 from .execute_workflow_trigger import ExecuteWorkflowTrigger
 from .filter_node import Filter
+from .function_legacy import FunctionItemNode, FunctionNode
 from .if_node import If
 from .loop import LoopOverItems
 from .merge import Merge
@@ -36,6 +37,8 @@ NODE_TYPES: list[type[NodeType]] = [
     ExecuteCommand,
     StopAndError,
     CodeNode,
+    FunctionNode,
+    FunctionItemNode,
     VersionTest,
     ExecuteWorkflow,
     ExecuteWorkflowTrigger,

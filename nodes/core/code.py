@@ -3,7 +3,7 @@
 The code runs in `ctx.services.code_runner` (engine.sandbox.pool.SandboxPool): compiled under the
 RestrictedPython policy, inside a separate process with memory and time limits. `_('Node')`
 questions come back here and are answered from the execution's data through `ctx.proxy`.
-JavaScript Code nodes (n8n's default language) arrive with the JavaScript engine.
+JavaScript Code nodes (n8n's default language) run in V8 instead (engine/js/code.py).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ class CodeNode(NodeType):
         name="knotwork.code",
         display_name="Code",
         group="transform",
-        description="Run custom Python code on the items",
+        description="Run custom Python or JavaScript code on the items",
         versions=(1.0, 2.0),
         default_version=2.0,
         parameters=(
@@ -95,14 +95,10 @@ class CodeNode(NodeType):
     )
 
     async def execute(self, ctx: ExecuteContext) -> list[list[Item]]:
-        """Raises NodeOperationError (JavaScript, no sandbox) and SandboxError (the code failed)."""
+        """Raises NodeOperationError (unknown language, no sandbox) and SandboxError (the code failed)."""
         language = _language(ctx)
         if language == "javaScript":
-            raise NodeOperationError(
-                "JavaScript Code nodes can't run yet",
-                description="They arrive with the JavaScript engine (issue 9). Until then, set the "
-                "language to Python and port the code (`$input` becomes `_input`).",
-            )
+            return await _run_javascript(ctx)
         if language not in _PYTHON:
             raise NodeOperationError(
                 f"Unknown language '{language}'", description="Choose Python or JavaScript."
@@ -135,6 +131,27 @@ class CodeNode(NodeType):
                 return [[Item({"error": failure.message})]]
             raise failure
         return [[item_from_json(item) for item in answer.get("items") or ()]]
+
+
+async def _run_javascript(ctx: ExecuteContext) -> list[list[Item]]:
+    """n8n's JavaScript Code node, in this thread's V8 context (engine/js/code.py)."""
+    from engine.js.code import run_javascript  # V8 loads only when a JavaScript Code node runs
+
+    runner = ctx.services.code_runner
+    code = str(ctx.raw_param("jsCode", "") or "")
+    static = {"global": ctx.static_data("global"), "node": ctx.static_data("node")} \
+        if "$getWorkflowStaticData" in code else None
+    try:
+        items = await run_javascript(
+            ctx.proxy(0), code, ctx.param("mode", 0, ALL_ITEMS),
+            timeout=float(getattr(runner, "timeout_s", 30.0)),
+            max_memory=int(getattr(runner, "memory_mb", 512)) * 2**20, log=ctx.log, static_data=static,
+        )
+    except SandboxError as error:
+        if ctx.continue_on_fail:
+            return [[Item({"error": error.message})]]
+        raise
+    return [[item_from_json(item) for item in items]]
 
 
 class _Callbacks:

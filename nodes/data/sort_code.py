@@ -3,7 +3,8 @@
 The comparator body sees two items `a` and `b` (`a.json.field`...) and returns a negative number when
 `a` goes first, a positive one when `b` goes first, 0 (or None) to keep their order. The whole
 (stable, merge) sort runs inside one sandbox call; only the resulting order comes back.
-n8n's JavaScript comparators (`code` parameter) need the JavaScript engine and are refused clearly.
+n8n's JavaScript comparators (`code` parameter, the same contract) run in the JavaScript Code node's
+V8 context (engine/js), sorted there with JavaScript's stable sort, as n8n sorts them.
 """
 
 from __future__ import annotations
@@ -64,15 +65,12 @@ def uses_javascript(ctx: ExecuteContext) -> bool:
 async def sort_by_code(ctx: ExecuteContext, items: Sequence[Item]) -> list[Item]:
     """The items in the order the user's comparator gives. Raises NodeOperationError (JavaScript, no
     sandbox, no `return`) and SandboxError (the comparator failed)."""
-    if uses_javascript(ctx):
-        raise NodeOperationError(
-            "Sorting with JavaScript code needs the JavaScript engine",
-            description="Set the sort code in Python instead (parameter 'pythonCode'): a comparator over a and b.",
-        )
-    code = str(ctx.raw_param("pythonCode", PYTHON_COMPARATOR_EXAMPLE) or "")
+    code = str(ctx.raw_param("code" if uses_javascript(ctx) else "pythonCode", PYTHON_COMPARATOR_EXAMPLE) or "")
     if "return" not in code:
         raise NodeOperationError("Sort code doesn't return. Please add a 'return' statement to your code")
     runner = ctx.services.code_runner
+    if uses_javascript(ctx):
+        return await _sort_by_javascript(ctx, items, code, runner)
     if runner is None:
         raise NodeOperationError(
             "No sandbox is configured to run sort code",
@@ -91,6 +89,23 @@ async def sort_by_code(ctx: ExecuteContext, items: Sequence[Item]) -> list[Item]
         raise _user_error(dict(answer["error"]), code.count("\n") + 1)
     order = [entry["json"]["index"] for entry in answer.get("items") or ()]
     return [items[index] for index in order]
+
+
+# The comparator over the input items, sorted by V8's stable sort; only the order comes back.
+_JS_PROGRAM = """const knotworkCompare = (a, b) => {{
+{body}
+}};
+return $input.all().map((item, index) => [item, index]).sort((x, y) => knotworkCompare(x[0], y[0]))
+  .map(([, index]) => ({{ json: {{ index }} }}));"""
+
+
+async def _sort_by_javascript(ctx: ExecuteContext, items: Sequence[Item], code: str, runner: Any) -> list[Item]:
+    from engine.js.code import run_javascript  # V8 loads only when JavaScript runs
+
+    answer = await run_javascript(ctx.proxy(0), _JS_PROGRAM.format(body=code), ALL_ITEMS,
+                                  timeout=float(getattr(runner, "timeout_s", 30.0)),
+                                  max_memory=int(getattr(runner, "memory_mb", 512)) * 2**20, log=ctx.log)
+    return [items[entry["json"]["index"]] for entry in answer]
 
 
 def _no_node_access(name: str, args: list[Any]) -> Any:

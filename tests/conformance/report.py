@@ -31,7 +31,7 @@ async def run_all(filter_text: str = "") -> list[Outcome]:
 
 
 def render(outcomes: Sequence[Outcome], full: bool = False) -> list[str]:
-    """The report lines: one per file, then the JavaScript substitution note and the totals."""
+    """The report lines: one per file, then the totals."""
     lines = []
     for outcome in outcomes:
         line = outcome.line(0 if full else LINE_WIDTH)
@@ -41,12 +41,7 @@ def render(outcomes: Sequence[Outcome], full: bool = False) -> list[str]:
         elif gap and outcome.status == "pass":
             line += "  [listed in KNOWN_GAPS but passes: remove the entry]"
         lines.append(line)
-    substituted = [o for o in outcomes if o.substituted]
     lines.append("")
-    lines.append(
-        f"JavaScript Code nodes: {sum(len(o.substituted) for o in substituted)} node(s) in {len(substituted)} "
-        "file(s) ran as their precomputed output from _derived/code-outputs/ (until the JavaScript issue lands)."
-    )
     counts = Counter(o.status for o in outcomes)
     known = sum(1 for o in outcomes if o.status == "fail" and o.relative in KNOWN_GAPS)
     parts = [f"{counts.get(status, 0)} {status}" for status in STATUSES]

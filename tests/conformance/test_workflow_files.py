@@ -5,9 +5,8 @@ report).
 One test per file. A file that fails for a known reason is a strict xfail with its reason in
 KNOWN_GAPS (known_gaps.py), so a gap that closes shows up at once. Files that cannot run here are
 classified by the runner, not listed: `needs-node` (node type not built yet) and `needs-fixture`
-skip with the reason; `needs-javascript` xfails with the JavaScript it needs. JavaScript Code
-nodes that only build data run as their precomputed output (`_derived/code-outputs/`) until the
-JavaScript issue lands. The whole module skips when ../shared is absent.
+skip with the reason. Expressions run as JavaScript and JavaScript Code nodes run for real, as
+after an n8n import. The whole module skips when ../shared is absent.
 """
 
 from __future__ import annotations

@@ -4,11 +4,10 @@ Per file: `pinData` is the expectation (node -> output 0 of exactly one run, pai
 binary only when the test asserts it), `trigger` gives the mode and start item, requirements.json
 supplies mocks, fixtures and expectations kept in TypeScript upstream, and the run must succeed.
 
-Each file gets one Outcome: `pass`, `fail` (first difference), `needs-javascript` (a JavaScript
-Code node with no precomputed output, or a JavaScript-only expression when the run fails),
-`needs-node` (node types not in the registry) or `needs-fixture` (e.g. MariaDB is down).
-Until the JavaScript issue lands, JavaScript Code nodes that only build data are replaced by their
-output precomputed in `_derived/code-outputs/` (pinned, manual mode), and the Outcome says so.
+Each file gets one Outcome: `pass`, `fail` (first difference), `needs-node` (node types not in
+the registry) or `needs-fixture` (e.g. MariaDB is down); `needs-javascript` is left from before
+the JavaScript engine and no longer happens. Files run as an n8n import does: expressions in
+JavaScript (`settings.expressionLanguage`), JavaScript Code nodes run for real in V8.
 """
 
 from __future__ import annotations
@@ -28,7 +27,6 @@ from engine.workflow import parse_workflow
 from . import mysql_fixture
 from .environment import Environment, environment, expected_from_requirements, prepare
 from .harness import FixtureUnavailable, comparable_item, first_difference, reduce_json_error
-from .javascript import Finding, scan_workflow
 
 JS_CODE_TYPES = {"n8n-nodes-base.code", "n8n-nodes-base.function", "n8n-nodes-base.functionItem"}
 # Node types n8n ships for its own tests and training (fake data, no real service behind them).
@@ -76,8 +74,8 @@ class Plan:
     expected: dict[str, Any]
     trigger: dict[str, Any]
     pinned: dict[str, list[Any]]
-    javascript: list[Finding]
-    unknown_variables: list[Finding]
+    javascript: list[Any]  # unused since expressions run as JavaScript
+    unknown_variables: list[Any]
 
 
 def plan_file(root: Path, relative: str, registry: NodeRegistry) -> Plan | Outcome:
@@ -87,19 +85,12 @@ def plan_file(root: Path, relative: str, registry: NodeRegistry) -> Plan | Outco
         return Outcome(relative, "fail", "the file has no pinData (n8n's harness rejects it)")
     expected = workflow.pop("pinData") or {}
     trigger = workflow.pop("trigger", None) or {}
-    derived = _derived_outputs(root, relative)
-    pinned, code_needs_js = _substitute_code_nodes(workflow, derived)
-    javascript, unknown_variables = scan_workflow(workflow)
-    missing = sorted({n["type"] for n in workflow["nodes"]
-                      if registry.resolve(n["type"]) is None and n["type"] not in JS_CODE_TYPES})
+    workflow["settings"] = {**(workflow.get("settings") or {}), "expressionLanguage": "javascript"}
+    missing = sorted({n["type"] for n in workflow["nodes"] if registry.resolve(n["type"]) is None})
     if missing:
-        javascript_too = code_needs_js + [str(finding) for finding in javascript]
-        also = f"; also needs JavaScript: {javascript_too[0]}" if javascript_too else ""
         where = "n8n's test-only node types" if set(missing) <= N8N_TEST_ONLY_TYPES else "issue 7/8"
-        return Outcome(relative, "needs-node", f"needs node {', '.join(missing)} ({where}){also}")
-    if code_needs_js:
-        return Outcome(relative, "needs-javascript", "; ".join(code_needs_js) + " (issue 9)")
-    return Plan(workflow, expected, trigger, pinned, javascript, unknown_variables)
+        return Outcome(relative, "needs-node", f"needs node {', '.join(missing)} ({where})")
+    return Plan(workflow, expected, trigger, {}, [], [])
 
 
 async def run_file(root: Path, relative: str, registry: NodeRegistry) -> Outcome:
@@ -117,14 +108,6 @@ async def run_file(root: Path, relative: str, registry: NodeRegistry) -> Outcome
         return Outcome(relative, "fail", f"crashed: {type(error).__name__}: {error}", list(plan.pinned))
     if detail is None:
         return Outcome(relative, "pass", "", list(plan.pinned))
-    if plan.javascript:
-        first = plan.javascript[0]
-        more = f" (+{len(plan.javascript) - 1} more)" if len(plan.javascript) > 1 else ""
-        return Outcome(relative, "needs-javascript", f"{first}{more} (issue 9); run: {detail}", list(plan.pinned))
-    if detail.startswith("run ended") and "JavaScript" in detail:  # a node says it needs the JS engine
-        return Outcome(relative, "needs-javascript", f"{detail} (issue 9)", list(plan.pinned))
-    if plan.unknown_variables:
-        detail = f"{detail} (uses {plan.unknown_variables[0]})"
     return Outcome(relative, "fail", detail, list(plan.pinned))
 
 
@@ -231,37 +214,3 @@ def _check_sql(env: Environment) -> str | None:
     if sent.count(normal) != 1 or len(sent) != 1:
         return f"SQL sent {sent!r}, expected exactly once: {wanted!r}"
     return None
-
-
-def _derived_outputs(root: Path, relative: str) -> dict[str, Any]:
-    derived = root / "_derived" / "code-outputs" / relative.replace(".json", ".code-outputs.json")
-    if not derived.is_file():
-        return {}
-    nodes: dict[str, Any] = json.loads(derived.read_text()).get("nodes", {})
-    return nodes
-
-
-def _substitute_code_nodes(workflow: dict[str, Any], derived: dict[str, Any]) -> tuple[dict[str, list[Any]], list[str]]:
-    """Replace each enabled JavaScript Code/Function node that has a precomputed output by a NoOp
-    pinned to that output. Returns (pin data, why the other JavaScript Code nodes cannot run)."""
-    pinned: dict[str, list[Any]] = {}
-    needs_js: list[str] = []
-    runs_code: list[str] = []
-    for node in workflow["nodes"]:
-        if node["type"] not in JS_CODE_TYPES or node.get("disabled"):
-            continue
-        if (node.get("parameters") or {}).get("language") in ("python", "pythonNative"):
-            continue
-        output = (derived.get(node["name"]) or {}).get("output")
-        if output is None:
-            runs_code.append(node["name"])
-        elif not all(isinstance(item, dict) and isinstance(item.get("json"), dict) for item in output):
-            needs_js.append(f"Code node '{node['name']}' returns invalid items: n8n's check of them needs the "
-                            "JavaScript Code node")
-        else:
-            pinned[node["name"]] = output
-            node["type"], node["typeVersion"], node["parameters"] = "n8n-nodes-base.noOp", 1, {}
-    if runs_code:
-        names = ", ".join(f"'{name}'" for name in runs_code)
-        needs_js.insert(0, f"{len(runs_code)} JavaScript Code node(s) with no precomputed output: {names}")
-    return pinned, needs_js

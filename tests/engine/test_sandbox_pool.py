@@ -402,10 +402,8 @@ async def test_code_node_errors_read_like_n8n(pool):
     assert await CodeNode().execute(ctx) == [[Item({"error": "A 'json' property isn't an object [item 0]"})]]
 
 
-async def test_code_node_refuses_javascript_and_a_missing_sandbox():
-    imported = FakeContext({"jsCode": "return $input.all()"}, [Item({})], Services(code_runner=None))
-    with pytest.raises(NodeOperationError, match="JavaScript"):
-        await CodeNode().execute(imported)
+async def test_code_node_refuses_a_missing_sandbox():
+    # (JavaScript Code nodes run in V8 since issue 9: tests/engine/js/test_js_code_node.py)
     no_runner = FakeContext({"language": "python", "pythonCode": "return []"}, [Item({})], Services())
     with pytest.raises(NodeOperationError, match="No sandbox"):
         await CodeNode().execute(no_runner)

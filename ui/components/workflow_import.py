@@ -19,7 +19,7 @@ from services.access import Actor
 from services.runtime import Runtime
 from services.tags import tag_names
 from services.workflow_access import WorkflowView
-from services.workflow_io import ImportRefused
+from services.workflow_io import ImportRefused, with_import_language
 from services.workflow_json import validate_document
 
 from .feedback import REFUSALS, closing_dialog
@@ -50,7 +50,7 @@ def parse_workflows(text: str | bytes, registry: NodeRegistry) -> list[dict[str,
             problems.append(f"{label}: is not a workflow: expected an object with a 'nodes' list")
             continue
         try:
-            documents.append(validate_document(data, registry))
+            documents.append(validate_document(with_import_language(data), registry))
         except WorkflowValidationError as error:
             problems += [f"{label}: {problem}" for problem in error.problems]
     if problems:

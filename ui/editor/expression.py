@@ -4,7 +4,7 @@ the last run's data, completions for `$` names and field names, and the widget t
 `preview()` is the pure core. `ExpressionContext` keeps what it needs for one open panel (the run
 data is parsed once, not per keystroke) and `ExpressionInput` is the widget. Nothing here calls
 `eval`: templates go through `engine.expressions.ExpressionEngine`, which compiles them under the
-same RestrictedPython policy as executions do.
+same RestrictedPython policy as executions do (JavaScript workflows: the same V8 sandbox).
 """
 
 from __future__ import annotations
@@ -27,11 +27,23 @@ from engine.expressions.python_lang import PYTHON
 from engine.items import Item, items_from_json
 from engine.resume import task_from_json
 from engine.run_data import SourceRef, TaskData
-from engine.runner import resolve_timezone
+from engine.runner import expression_language, resolve_timezone
 from engine.workflow import Connection, IncomingConnection, NodeSpec, Workflow
 
 # The editor's event loop must not stall on a runaway preview: one second, not the runs' five.
 _ENGINE = ExpressionEngine(PYTHON, timeout=1.0)
+_ENGINES: dict[str, ExpressionEngine] = {"python": _ENGINE}
+
+
+def engine_for(settings: Mapping[str, Any]) -> ExpressionEngine:
+    """The preview engine for the workflow's expression language (settings.expressionLanguage)."""
+    language = expression_language(settings)
+    engine = _ENGINES.get(language.name)
+    if engine is None:
+        engine = _ENGINES[language.name] = ExpressionEngine(language, timeout=1.0)
+    return engine
+
+
 NO_INPUT_HINT = "No input data yet: execute the previous nodes to preview with real data."
 
 
@@ -234,7 +246,8 @@ class PreviewScope:
         proxy = DataProxy(self._state, self.node, self.run_index, self.input_items, self.sources)
         proxy.item_index = item_index
         try:
-            return True, _ENGINE.evaluate(expression, proxy, node=self.node.name, parameter="")
+            engine = engine_for(self.workflow.settings)
+            return True, engine.evaluate(expression, proxy, node=self.node.name, parameter="")
         except ExpressionError as error:
             return False, self._explain(error.message, error.description, error.error_type not in ("syntax", "limit"))
         except Exception as error:  # an engine bug must not break the editor

@@ -77,6 +77,7 @@ class Editor:
             self.name_input.on("blur", self._rename_workflow)
             self.saved_badge = ui.badge("", color="orange")
             ui.space()
+            self._language_select()
             if not self.can_edit:
                 ui.badge("Read only", color="grey").tooltip("Your role lets you look, not change")
             ui.button(icon="undo", on_click=lambda: self._history("undo")).props("flat dense").tooltip("Undo")
@@ -130,6 +131,22 @@ class Editor:
             search.on_value_change(filter_entries)
 
     # ---- editing --------------------------------------------------------------------------------
+    def _language_select(self) -> None:
+        """The workflow's expression language (settings.expressionLanguage), shown and switchable."""
+        settings = self.graph.to_json().get("settings") or {}
+        current = "javascript" if settings.get("expressionLanguage") == "javascript" else "python"
+
+        def switch(event: Any) -> None:
+            latest = self.graph.to_json().get("settings") or {}
+            if latest.get("expressionLanguage", "python") != event.value:
+                self._apply(lambda: self.graph.set_settings({**latest, "expressionLanguage": event.value}))
+
+        select = ui.select({"python": "Python expressions", "javascript": "JavaScript expressions"}, value=current,
+                           on_change=switch).props('dense outlined aria-label="Expression language"')
+        select.tooltip("The language of {{ }} expressions in this workflow (n8n imports use JavaScript)")
+        select.mark("expression-language")
+        select.set_enabled(self.can_edit)
+
     def _changed(self) -> None:
         self.saved_badge.set_text("Unsaved changes" if self.graph.dirty else "")
         self.saved_badge.set_visibility(self.graph.dirty)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
@@ -87,11 +88,34 @@ async def test_python_comparator_errors_name_the_users_line(sandbox: Services) -
         await run(SORT, 1, {"type": "code", "pythonCode": code}, items({"n": 1}, {"n": 2}), services=sandbox)
 
 
-async def test_code_without_return_without_sandbox_and_javascript_are_refused() -> None:
+async def test_code_without_return_and_without_sandbox_is_refused() -> None:
     source = items({"n": 1}, {"n": 2})
     with pytest.raises(NodeOperationError, match="doesn't return"):
         await run(SORT, 1, {"type": "code", "pythonCode": "x = 1"}, source)
     with pytest.raises(NodeOperationError, match="No sandbox"):
         await run(SORT, 1, {"type": "code", "pythonCode": "return 0"}, source)
-    with pytest.raises(NodeOperationError, match="JavaScript"):
-        await run(SORT, 1, {"type": "code", "code": "return a.json.n - b.json.n;"}, source)
+
+
+def javascript_sort(code: str) -> dict[str, Any]:
+    pinned = [{"json": {"n": n, "k": k}} for n, k in ((1, "a"), (3, "b"), (1, "c"), (2, "d"))]
+    return {
+        "nodes": [
+            {"name": "Start", "type": "n8n-nodes-base.manualTrigger", "typeVersion": 1, "position": [0, 0],
+             "parameters": {}},
+            {"name": "Sort", "type": "n8n-nodes-base.sort", "typeVersion": 1, "position": [200, 0],
+             "parameters": {"type": "code", "code": code}},
+        ],
+        "connections": {"Start": {"main": [[{"node": "Sort", "type": "main", "index": 0}]]}},
+        "pinData": {"Start": pinned},
+    }
+
+
+async def test_n8n_javascript_comparator_runs_in_v8(run: Any) -> None:
+    """n8n workflows carry `code`: a JavaScript comparator over a and b, sorted stably."""
+    result = await run(javascript_sort("return b.json.n - a.json.n;"))
+    assert result.status == "success", result.error
+    output = result.output_of("Sort")
+    assert [item.json["k"] for item in output] == ["b", "d", "a", "c"]  # equal n keep their order
+    assert [item.paired for item in output] == [(1, 0), (3, 0), (0, 0), (2, 0)]
+    failed = await run(javascript_sort("throw new Error('boom'); return 0;"))
+    assert failed.status == "error" and "boom" in failed.error["message"]
