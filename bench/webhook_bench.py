@@ -8,7 +8,7 @@ POSTs {"n": i} at concurrency 1, 8 and 32 for WEBHOOK_BENCH_SECONDS each (after 
 requests per second and p50 / p99 latency; every answer is checked, and so is the number of saved
 successful executions at the end.
 
-Target (issue 9): >= 360 req/s at concurrency 8 with p99 <= 95 ms. n8n 2.8.4 on this machine:
+Target (issue 6): >= 360 req/s at concurrency 8 with p99 <= 95 ms. n8n 2.8.4 on this machine:
 156 / 179 / 178 req/s, p99 19 / 95 / 287 ms.
 """
 

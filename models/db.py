@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Protocol, cast
 
 import orjson
@@ -113,6 +114,25 @@ class Database:
         with bind.begin() as connection:
             yield connection
 
+    @contextmanager
+    def driver(self) -> Iterator[DriverConnection]:
+        """A transaction on the pooled DBAPI connection itself, for the execution hot path's prebuilt
+        Core statements: each is compiled once per dialect, so a call skips SQLAlchemy's execution
+        machinery (on SQLite the three writes of an execution took ~580 µs through a Connection,
+        ~250 µs this way). Commits at the end, rolls back if the block raises."""
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            if self.is_sqlite:  # the sqlite3 module is in autocommit mode here (see _tune_sqlite)
+                cursor.execute('BEGIN')
+            yield DriverConnection(cursor, raw, self.engine.dialect)
+            raw.commit()
+        except BaseException:
+            raw.rollback()
+            raise
+        finally:
+            raw.close()  # back to the pool
+
     def upgrade(self) -> None:
         """Bring the schema to the newest Alembic revision; safe when several processes start at once."""
         config = Config()
@@ -209,3 +229,72 @@ def _tune_sqlite(engine: Engine) -> None:
     def begin(connection: Connection) -> None:
         mode = connection.get_execution_options().get('sqlite_begin', 'DEFERRED')
         connection.exec_driver_sql(f'BEGIN {mode}')
+
+
+_DRIVER_STATEMENTS = 64
+
+
+class DriverResult:
+    """What the hot-path repository functions read from a statement's result."""
+
+    def __init__(self, cursor: Any) -> None:
+        self._cursor = cursor
+        self.rowcount: int = cursor.rowcount
+
+    def _one(self) -> Any:
+        row = self._cursor.fetchone()
+        if row is not None:
+            self._cursor.fetchall()  # run the statement to its end before the commit
+        return row
+
+    def first(self) -> Any:
+        row = self._one()
+        if row is None:
+            return None
+        return SimpleNamespace(**dict(zip((d[0] for d in self._cursor.description), row, strict=True)))
+
+    def scalar(self) -> Any:
+        row = self._one()
+        return None if row is None else row[0]
+
+    def scalar_one(self) -> Any:
+        row = self._one()
+        if row is None:
+            raise LookupError('the statement returned no row')
+        return row[0]
+
+
+class DriverConnection:
+    """Runs prebuilt Core statements on a DBAPI cursor: the SQL in the driver's parameter style and
+    SQLAlchemy's own bind processors (so values are stored exactly as through a Connection) are
+    computed once per statement and dialect."""
+
+    _compiled: dict[tuple[int, str], tuple[Any, str, tuple[str, ...] | None, Any]] = {}
+
+    def __init__(self, cursor: Any, raw: Any, dialect: Any) -> None:
+        self._cursor = cursor
+        self._raw = raw
+        self._dialect = dialect
+
+    def execute(self, statement: Any, parameters: dict[str, Any]) -> DriverResult:
+        key = (id(statement), self._dialect.name)
+        entry = DriverConnection._compiled.get(key)
+        if entry is None or entry[0] is not statement:
+            compiled = statement.compile(dialect=self._dialect)
+            positional = tuple(compiled.positiontup) if compiled.positional else None
+            entry = (statement, compiled.string, positional, compiled)
+            if len(DriverConnection._compiled) < _DRIVER_STATEMENTS:  # meant for a few prebuilt ones
+                DriverConnection._compiled[key] = entry
+        _, sql, positional, compiled = entry
+        values = compiled.construct_params(parameters)  # fills the statement's own literal values
+        processors = compiled._bind_processors
+        for name, process in processors.items():
+            if name in values and values[name] is not None:
+                values[name] = process(values[name])
+        self._cursor.execute(sql, [values[name] for name in positional] if positional is not None else values)
+        return DriverResult(self._cursor)
+
+    def rollback(self) -> None:
+        self._raw.rollback()
+        if self._dialect.name == 'sqlite':  # keep the block's transaction open for its commit
+            self._cursor.execute('BEGIN')

@@ -247,6 +247,15 @@ def _finish_statement(columns: tuple[str, ...]) -> Any:
     return statement
 
 
+_RETRY_SUCCEEDED = (_EXECUTION.update().where(_EXECUTION.c.id == bindparam('p_retry_of'))
+                    .values(retry_success_id=bindparam('p_execution_id')))
+
+
+def mark_retry_succeeded(session: Session | Connection, retry_of: int, execution_id: int) -> None:
+    """The failed execution `retry_of` was retried successfully by `execution_id`."""
+    session.execute(_RETRY_SUCCEEDED, {'p_retry_of': retry_of, 'p_execution_id': execution_id})
+
+
 def start_execution_row(session: Session | Connection, workflow_id: str, project_id: str, mode: str,
                         snapshot: dict[str, Any], retry_of: int | None = None) -> int:
     """Insert a `new` execution and its snapshot (run data empty) in two statements; returns the id."""

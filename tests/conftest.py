@@ -21,9 +21,10 @@ TESTS = Path(__file__).resolve().parent
 # PostgreSQL pass) they are skipped, since the SQLite pass already ran them against the same code.
 # The integration tests start their own processes on their own databases (a throwaway PostgreSQL
 # database for queue mode, SQLite files otherwise), so the first pass covers them too. The gallery
-# templates test what the workflows do, which the Knotwork database backend does not change.
+# templates test what the workflows do, which the Knotwork database backend does not change. The UI
+# pages reach the database only through the services, whose own tests run on both backends.
 BACKEND_INDEPENDENT = {"engine", "nodes", "conformance", "credentials", "cli", "browser", "integration",
-                       "templates", "test_app.py"}
+                       "templates", "ui", "test_app.py"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
