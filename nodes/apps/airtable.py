@@ -14,13 +14,11 @@ import httpx
 
 from engine.node_api import Group
 
+from .credentials import bearer_token
 from .framework import (
     App,
     Args,
     Auth,
-    BearerAuth,
-    CredentialTest,
-    CredentialType,
     Cursor,
     Operation,
     Option,
@@ -29,15 +27,8 @@ from .framework import (
     default_error,
 )
 
-AIRTABLE_TOKEN_API = CredentialType(
-    name="airtableTokenApi",
-    display_name="Airtable Personal Access Token API",
-    fields=(Parameter("accessToken", "Access Token", "string", default="", required=True,
-                      type_options={"password": True}),),
-    authenticate=BearerAuth(token="{accessToken}"),
-    test=CredentialTest(url="https://api.airtable.com/v0/meta/whoami"),
-    documentation_url="https://docs.n8n.io/integrations/builtin/credentials/airtable/",
-)
+AIRTABLE_TOKEN_API = bearer_token("airtableTokenApi", "Airtable Personal Access Token API", "accessToken",
+                                  "Access Token", "https://api.airtable.com/v0/meta/whoami", "airtable")
 
 
 

@@ -10,11 +10,11 @@ from typing import Any
 
 import httpx
 
+from .credentials import bearer_token
 from .framework import (
     App,
     Args,
     Auth,
-    BearerAuth,
     CredentialTest,
     CredentialType,
     Cursor,
@@ -24,15 +24,8 @@ from .framework import (
     default_error,
 )
 
-ASANA_API = CredentialType(
-    name="asanaApi",
-    display_name="Asana API",
-    fields=(Parameter("accessToken", "Access Token", "string", default="", required=True,
-                      type_options={"password": True}),),
-    authenticate=BearerAuth(token="{accessToken}"),
-    test=CredentialTest(url="https://app.asana.com/api/1.0/users/me"),
-    documentation_url="https://docs.n8n.io/integrations/builtin/credentials/asana/",
-)
+ASANA_API = bearer_token("asanaApi", "Asana API", "accessToken", "Access Token",
+                         "https://app.asana.com/api/1.0/users/me", "asana")
 
 ASANA_OAUTH2_API = CredentialType(
     name="asanaOAuth2Api",

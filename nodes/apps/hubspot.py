@@ -12,28 +12,19 @@ from typing import Any
 
 from engine.node_api import Group
 
+from .credentials import bearer_token
 from .framework import (
     App,
     Args,
     Auth,
-    BearerAuth,
-    CredentialTest,
-    CredentialType,
     Cursor,
     Operation,
     Parameter,
     Resource,
 )
 
-HUBSPOT_APP_TOKEN = CredentialType(
-    name="hubspotAppToken",
-    display_name="HubSpot App Token",
-    fields=(Parameter("appToken", "APP Token", "string", default="", required=True,
-                      type_options={"password": True}),),
-    authenticate=BearerAuth(token="{appToken}"),
-    test=CredentialTest(url="https://api.hubapi.com/crm/v3/objects/contacts?limit=1"),
-    documentation_url="https://docs.n8n.io/integrations/builtin/credentials/hubspot/",
-)
+HUBSPOT_APP_TOKEN = bearer_token("hubspotAppToken", "HubSpot App Token", "appToken", "APP Token",
+                                 "https://api.hubapi.com/crm/v3/objects/contacts?limit=1", "hubspot")
 
 # n8n's additional-field names → HubSpot's internal property names.
 CONTACT_PROPERTIES = {

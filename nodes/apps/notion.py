@@ -18,13 +18,11 @@ from typing import Any
 from engine.errors import NodeOperationError
 from engine.node_api import Group
 
+from .credentials import bearer_token
 from .framework import (
     App,
     Args,
     Auth,
-    BearerAuth,
-    CredentialTest,
-    CredentialType,
     Cursor,
     Operation,
     Option,
@@ -34,15 +32,8 @@ from .framework import (
 
 NOTION_VERSION = "2022-02-22"
 
-NOTION_API = CredentialType(
-    name="notionApi",
-    display_name="Notion API",
-    fields=(Parameter("apiKey", "Internal Integration Secret", "string", default="", required=True,
-                      type_options={"password": True}),),
-    authenticate=BearerAuth(token="{apiKey}"),
-    test=CredentialTest(url="https://api.notion.com/v1/users/me", headers={"Notion-Version": NOTION_VERSION}),
-    documentation_url="https://docs.n8n.io/integrations/builtin/credentials/notion/",
-)
+NOTION_API = bearer_token("notionApi", "Notion API", "apiKey", "Internal Integration Secret",
+                          "https://api.notion.com/v1/users/me", "notion", {"Notion-Version": NOTION_VERSION})
 
 
 def _text(content: Any) -> list[dict[str, Any]]:

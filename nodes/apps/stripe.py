@@ -13,28 +13,19 @@ from typing import Any
 from engine.node_api import Group
 from nodes.http.spec import RequestSpec
 
+from .credentials import bearer_token
 from .framework import (
     App,
     Args,
     Auth,
-    BearerAuth,
-    CredentialTest,
-    CredentialType,
     Operation,
     Parameter,
     Resource,
 )
 from .pagination import Page
 
-STRIPE_API = CredentialType(
-    name="stripeApi",
-    display_name="Stripe API",
-    fields=(Parameter("secretKey", "Secret Key", "string", default="", required=True,
-                      type_options={"password": True}),),
-    authenticate=BearerAuth(token="{secretKey}"),
-    test=CredentialTest(url="https://api.stripe.com/v1/charges"),
-    documentation_url="https://docs.n8n.io/integrations/builtin/credentials/stripe/",
-)
+STRIPE_API = bearer_token("stripeApi", "Stripe API", "secretKey", "Secret Key", "https://api.stripe.com/v1/charges",
+                          "stripe")
 
 
 @dataclass(frozen=True)
