@@ -1,9 +1,10 @@
 """The queue-mode deployment as processes: the exact commands deploy/compose.yaml gives its web, webhook
 and worker services (one web, one webhook process with two uvicorn processes, two workers) on the real
 PostgreSQL and Redis, with metrics and JSON logs on. A webhook workflow, a scheduled workflow and a
-failing workflow run; /metrics of the web process (and, identically, of the webhook process) counts them,
-readiness reports the database and Redis, and `knotwork config` shows this environment with its
-secrets masked."""
+failing workflow run, and the failure is notified to a webhook target (KNOTWORK_NOTIFY_ON_FAILURE) by the
+worker that ran it, with a link to the execution; /metrics of the web process (and, identically, of the
+webhook process) counts them, readiness reports the database and Redis, and `knotwork config` shows this
+environment with its secrets masked."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from tests.integration.test_webhook_server import (
     serving,
     webhook_workflow,
 )
+from tests.templates.stub_http import StubServer, stub_server
 from tests.test_app import ROOT, free_loopback_port
 
 ENCRYPTION_KEY = "observe-topology-shared-key"
@@ -50,6 +52,13 @@ def redis_url() -> Iterator[str]:
     finally:
         client.flushdb()
         client.close()
+
+
+@pytest.fixture
+def notified_at() -> Iterator[StubServer]:
+    """A loopback HTTP server standing for a `webhook:` notification target."""
+    with stub_server() as server:
+        yield server
 
 
 def local(command: list[str]) -> list[str]:
@@ -91,9 +100,13 @@ def scrape(base_url: str) -> dict[str, float]:
 
 
 @pytest.mark.integration
-def test_deployed_roles_run_workflows_and_report_metrics(tmp_path: Path, postgres_url: str, redis_url: str) -> None:
+def test_deployed_roles_run_workflows_and_report_metrics(tmp_path: Path, postgres_url: str, redis_url: str,
+                                                         notified_at: StubServer) -> None:
+    notified_at.route("POST", "/failures", status=204)
     environ = environment(tmp_path / "data", KNOTWORK_DATABASE_URL=postgres_url, KNOTWORK_REDIS_URL=redis_url,
                           KNOTWORK_ENCRYPTION_KEY=ENCRYPTION_KEY, KNOTWORK_METRICS="true", KNOTWORK_LOG_FORMAT="json",
+                          KNOTWORK_NOTIFY_ON_FAILURE=f"webhook:{notified_at.url}/failures",
+                          KNOTWORK_PUBLIC_URL="https://knotwork.example.com",
                           KNOTWORK_WEBHOOK_PROCESSES=compose()["services"]["webhook"]["environment"]
                           ["KNOTWORK_WEBHOOK_PROCESSES"])
     key = seed(environ)
@@ -122,6 +135,12 @@ def test_deployed_roles_run_workflows_and_report_metrics(tmp_path: Path, postgre
             wait_until(lambda: [e for e in executions(web, key, broken) if e["status"] == "error"], 30,
                        "the failing workflow never failed")
             ticks = len([e for e in executions(web, key, ticking) if e["status"] == "success"])
+            [failed] = [e for e in executions(web, key, broken) if e["status"] == "error"]
+            [notified] = notified_at.wait_for("/failures", seconds=15)
+            report = notified.json()
+            assert report["event"] == "execution.failed" and report["workflow"] == {"id": broken, "name": "Broken"}
+            assert report["execution"]["url"] == f"https://knotwork.example.com/execution/{failed['id']}"
+            assert report["execution"]["error"] == {"message": "broken on purpose"}
 
             def counted() -> dict[str, float] | None:  # workers send their counts to Redis once a second
                 shown = scrape(web)
