@@ -16,7 +16,8 @@ from nicegui.testing.user import User
 
 from engine.node_api import CredentialSlot, NodeDescription, Parameter
 from engine.registry import NodeRegistry
-from ui.editor.expression import PreviewScope, completions, preview
+from ui.editor.completions import completions
+from ui.editor.expression import PreviewScope, preview
 from ui.editor.node_details import NodeDetails, apply_setting, parent_nodes, parse_pin_data
 
 from .test_parameters import element, open_page, set_value
