@@ -18,7 +18,8 @@ from engine.node_api import CredentialSlot, NodeDescription, Parameter
 from engine.registry import NodeRegistry
 from ui.editor.completions import completions
 from ui.editor.expression import PreviewScope, preview
-from ui.editor.node_details import NodeDetails, apply_setting, parent_nodes, parse_pin_data
+from ui.editor.node_details import NodeDetails
+from ui.editor.node_values import apply_setting, parent_nodes, parse_pin_data
 
 from .test_parameters import element, open_page, set_value
 
