@@ -8,7 +8,8 @@ import pytest
 
 from engine.registry import NodeRegistry
 from engine.workflow import parse_workflow
-from ui.editor.graph import EditorGraph, GraphError, Link, NodePorts, rename_references, unique_name
+from ui.editor.graph import EditorGraph, GraphError, Link, NodePorts
+from ui.editor.graph_rules import rename_references, unique_name
 
 REGISTRY = NodeRegistry.from_entry_points()
 

@@ -16,32 +16,42 @@ exactly as it was.
 from __future__ import annotations
 
 import json
-import math
-import re
 import uuid
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import orjson
 
-from engine.errors import KnotworkError
 from engine.node_api import NodeDescription, NodeType
 from engine.registry import NodeRegistry
-from engine.workflow import MAIN, ON_ERROR_VALUES, NodeSpec
+from engine.workflow import MAIN
+
+from .graph_rules import (
+    GraphError,
+    blank_workflow,
+    check_setting,
+    checked_node,
+    checked_position,
+    clean_name,
+    default_node_name,
+    is_code_node,
+    json_number,
+    normalised_workflow,
+    paste_shift,
+    port_spec,
+    position_of,
+    rename_references,
+    required_defaults,
+    unique_name,
+)
 
 STICKY_NOTE = "knotwork.stickyNote"
-CODE_NODE = "knotwork.code"
 UNDO_LIMIT = 100
 DUPLICATE_OFFSET = (40.0, 40.0)
 NEW_NODE_GAP = 300.0  # how far right of the rightmost node a node without a position lands
-_SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-
-
-class GraphError(KnotworkError):
-    """A change the editor refuses; the message names what is wrong, for the person editing."""
 
 
 @dataclass(frozen=True)
@@ -68,7 +78,7 @@ class EditorGraph:
 
     def __init__(self, registry: NodeRegistry, workflow: Mapping[str, Any] | None = None) -> None:
         self.registry = registry
-        self._doc = _normalised(workflow if workflow is not None else _blank_workflow())
+        self._doc = normalised_workflow(workflow if workflow is not None else blank_workflow())
         self._undo: list[tuple[int, bytes]] = []
         self._redo: list[tuple[int, bytes]] = []
         self._state = self._saved_state = 0
@@ -123,7 +133,7 @@ class EditorGraph:
             input_slots = 1 + max((link.input for link in used if link.target == name), default=0)
             output_slots = 1 + max((link.output for link in used if link.source == name), default=0)
             return NodePorts(("",) * input_slots, ("",) * output_slots, known=False)
-        spec = _spec(node)
+        spec = port_spec(node)
         input_count = node_type.input_count(spec)
         outputs = [str(label) for label in node_type.output_names(spec)][: node_type.output_count(spec)]
         if spec.on_error == "continueErrorOutput":  # the engine adds the output whatever the type
@@ -211,14 +221,14 @@ class EditorGraph:
         description = self._node_type(type_name).description
         if parameters is not None and not isinstance(parameters, Mapping):
             raise GraphError("Node parameters must be an object")
-        wanted = _clean_name(name) if name is not None else default_node_name(description)
+        wanted = clean_name(name) if name is not None else default_node_name(description)
         node = {
-            "parameters": dict(parameters) if parameters is not None else _required_defaults(description),
+            "parameters": dict(parameters) if parameters is not None else required_defaults(description),
             "id": str(uuid.uuid4()),
             "name": unique_name(wanted, self.names()),
             "type": type_name,
-            "typeVersion": _json_number(description.default_version),
-            "position": _position(position if position is not None else self._free_position()),
+            "typeVersion": json_number(description.default_version),
+            "position": checked_position(position if position is not None else self._free_position()),
         }
         self._doc["nodes"].append(node)
         return node
@@ -252,13 +262,13 @@ class EditorGraph:
         nodes = {name: self._node(name) for name in positions}
         with self._change(merge_key=("move", drag) if drag is not None else None):
             for name, node in nodes.items():
-                node["position"] = _position(positions[name])
+                node["position"] = checked_position(positions[name])
 
     def rename(self, old: str, new: str) -> None:
         """Rename a node; connections, pinned data and references in other nodes' expressions
         ($('Old'), $node["Old"], $node.Old, $items("Old"), and code of Code nodes) follow."""
         node = self._node(old)
-        new = _clean_name(new)
+        new = clean_name(new)
         if new == old:
             return
         if new in self.names():
@@ -279,7 +289,7 @@ class EditorGraph:
             if old in pin_data:
                 pin_data[new] = pin_data.pop(old)
         for node in self._doc["nodes"]:
-            node["parameters"] = rename_references(node.get("parameters") or {}, mapping, code=_is_code(node))
+            node["parameters"] = rename_references(node.get("parameters") or {}, mapping, code=is_code_node(node))
 
     def duplicate(self, names: Iterable[str]) -> list[str]:
         """Copies of the nodes (and the connections among them) next to the originals; their names."""
@@ -312,7 +322,7 @@ class EditorGraph:
         1-7). None removes a setting. Raises GraphError for unknown settings and bad values."""
         node = self._node(name)
         for key, value in settings.items():
-            _check_setting(key, value, sticky=self.is_sticky(name))
+            check_setting(key, value, sticky=self.is_sticky(name))
         with self._change():
             for key, value in settings.items():
                 target = node.setdefault("parameters", {}) if key == "color" else node
@@ -337,7 +347,7 @@ class EditorGraph:
 
     def set_workflow_name(self, name: str) -> None:
         with self._change():
-            self._doc["name"] = _clean_name(name)
+            self._doc["name"] = clean_name(name)
 
     def set_settings(self, settings: Mapping[str, Any]) -> None:
         """Replace the workflow settings (executionOrder, timezone, errorWorkflow, ...)."""
@@ -465,7 +475,7 @@ class EditorGraph:
         return orjson.loads(orjson.dumps(clip))
 
     def _paste(self, data: dict[str, Any], offset: tuple[float, float], at: tuple[float, float] | None) -> list[str]:
-        incoming = [_checked_node(raw) for raw in data["nodes"]]
+        incoming = [checked_node(raw) for raw in data["nodes"]]
         seen: set[str] = set()
         for node in incoming:
             if node["name"] in seen:
@@ -477,15 +487,15 @@ class EditorGraph:
         for node in incoming:
             mapping[node["name"]] = unique_name(node["name"], used)
             used.add(mapping[node["name"]])
-        dx, dy = _paste_shift(incoming, offset, at)
+        dx, dy = paste_shift(incoming, offset, at)
         renamed = {old: new for old, new in mapping.items() if old != new}
         for node in incoming:
-            x, y = _position_of(node)
-            node.update(name=mapping[node["name"]], id=str(uuid.uuid4()), position=_position((x + dx, y + dy)))
+            x, y = position_of(node)
+            node.update(name=mapping[node["name"]], id=str(uuid.uuid4()), position=checked_position((x + dx, y + dy)))
             if "webhookId" in node:
                 node["webhookId"] = str(uuid.uuid4())  # two nodes must not answer the same webhook path
             if renamed:
-                node["parameters"] = rename_references(node["parameters"], renamed, code=_is_code(node))
+                node["parameters"] = rename_references(node["parameters"], renamed, code=is_code_node(node))
             self._doc["nodes"].append(node)
         self._paste_links(data.get("connections"), mapping)
         pinned = data.get("pinData")
@@ -546,7 +556,7 @@ class EditorGraph:
         description = self._node_type(node["type"]).description
         version = node.get("typeVersion", description.default_version)
         if isinstance(version, bool) or not isinstance(version, (int, float)) or version not in description.versions:
-            supported = ", ".join(str(_json_number(v)) for v in description.versions)
+            supported = ", ".join(str(json_number(v)) for v in description.versions)
             raise GraphError(f"Node '{node['name']}' ({node['type']}) has typeVersion {version!r}; "
                              f"supported versions: {supported}")
 
@@ -556,215 +566,8 @@ class EditorGraph:
         return self._doc["pinData"]
 
     def _free_position(self) -> tuple[float, float]:
-        positions = [_position_of(node) for node in self._doc["nodes"]]
+        positions = [position_of(node) for node in self._doc["nodes"]]
         if not positions:
             return (0.0, 0.0)
         x, y = max(positions)
         return (x + NEW_NODE_GAP, y)
-
-
-# ---- names ---------------------------------------------------------------------------------------
-def default_node_name(description: NodeDescription) -> str:
-    """The name n8n gives a new node: the display name without its "(...)" note."""
-    return re.sub(r"\s*\([^)]*\)\s*$", "", description.display_name) or description.display_name
-
-
-def unique_name(wanted: str, used: Iterable[str]) -> str:
-    """n8n's rule: a taken name gets the first free number ("Edit Fields1"); a trailing number
-    counts up from where it is ("Edit Fields1" -> "Edit Fields2")."""
-    taken = set(used)
-    if wanted not in taken:
-        return wanted
-    match = re.fullmatch(r"(.*\D)?(\d*)", wanted, flags=re.DOTALL)
-    base, digits = (match.group(1) or "", match.group(2)) if match else (wanted, "")
-    index = int(digits) if digits else 1
-    while f"{base}{index}" in taken:
-        index += 1
-    return f"{base}{index}"
-
-
-def _clean_name(name: Any) -> str:
-    if not isinstance(name, str) or not name.strip():
-        raise GraphError("A name must not be empty")
-    return name.strip()
-
-
-# ---- renaming references in expressions ---------------------------------------------------------
-_QUOTED = r"""('(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")"""
-_REFERENCE = re.compile(
-    rf"(?P<call>[$_]\(\s*){_QUOTED}(?=\s*\))"  # $('Node')  and _('Node') in Python code
-    rf"|(?P<index>[$_]node\[\s*){_QUOTED}(?=\s*\])"  # $node["Node"]
-    rf"|(?P<items>[$_]items\(\s*){_QUOTED}(?=\s*[,)])"  # $items("Node") and $items("Node", 0)
-    r"|(?P<dot>[$_]node\.)(?P<ident>[A-Za-z_$][\w$]*)"  # $node.Node
-)
-_IDENTIFIER = re.compile(r"[A-Za-z_$][\w$]*")
-
-
-def rename_references(value: Any, mapping: Mapping[str, str], *, code: bool = False) -> Any:
-    """A copy of a parameter value where references to renamed nodes use the new names. Only
-    expression strings (starting with "=") are rewritten, and every string when `code` is true
-    (a Code node's code). All renames apply in one pass, so A->B, B->C never turns A into C."""
-    if isinstance(value, dict):
-        return {key: rename_references(item, mapping, code=code) for key, item in value.items()}
-    if isinstance(value, list):
-        return [rename_references(item, mapping, code=code) for item in value]
-    if isinstance(value, str) and (code or value.startswith("=")):
-        return _REFERENCE.sub(lambda match: _renamed(match, mapping), value)
-    return value
-
-
-def _renamed(match: re.Match[str], mapping: Mapping[str, str]) -> str:
-    if match.group("dot"):
-        new = mapping.get(match.group("ident"))
-        if new is None:
-            return match.group(0)
-        prefix = match.group("dot")
-        return prefix + new if _IDENTIFIER.fullmatch(new) else f'{prefix[:-1]}[{_quote(new, chr(34))}]'
-    for group, literal in (("call", 2), ("index", 4), ("items", 6)):
-        if match.group(group):
-            quoted = match.group(literal)
-            new = mapping.get(re.sub(r"\\(.)", r"\1", quoted[1:-1]))
-            return match.group(0) if new is None else match.group(group) + _quote(new, quoted[0])
-    return match.group(0)
-
-
-def _quote(name: str, quote: str) -> str:
-    return quote + name.replace("\\", "\\\\").replace(quote, "\\" + quote) + quote
-
-
-# ---- documents and nodes -------------------------------------------------------------------------
-def _blank_workflow() -> dict[str, Any]:
-    return {"name": "My workflow", "nodes": [], "connections": {}, "settings": {"executionOrder": "v1"},
-            "pinData": {}}
-
-
-def _normalised(workflow: Any) -> dict[str, Any]:
-    """A private copy the graph can rely on: named unique nodes with safe unique ids, numeric
-    positions, and main connections only between existing nodes."""
-    if isinstance(workflow, list) and len(workflow) == 1:
-        workflow = workflow[0]
-    if not isinstance(workflow, Mapping) or not isinstance(workflow.get("nodes"), list):
-        raise GraphError("A workflow must be an object with a \"nodes\" list")
-    try:
-        doc: dict[str, Any] = orjson.loads(orjson.dumps(dict(workflow)))
-    except orjson.JSONEncodeError as error:
-        raise GraphError(f"A workflow must be JSON: {error}") from None
-    doc["nodes"] = [_checked_node(raw) for raw in doc["nodes"]]
-    names = [node["name"] for node in doc["nodes"]]
-    twice = sorted({name for name in names if names.count(name) > 1})
-    if twice:
-        raise GraphError(f"Node names must be unique; used more than once: {', '.join(twice)}")
-    ids: set[str] = set()
-    for node in doc["nodes"]:
-        if not isinstance(node.get("id"), str) or not _SAFE_ID.fullmatch(node["id"]) or node["id"] in ids:
-            node["id"] = str(uuid.uuid4())  # the canvas addresses nodes by id
-        ids.add(node["id"])
-        node["position"] = _position(_position_of(node))
-    connections = doc.get("connections")
-    doc["connections"] = {
-        source: by_type for source, by_type in (connections.items() if isinstance(connections, dict) else ())
-        if source in names and isinstance(by_type, dict)
-    }
-    for by_type in doc["connections"].values():
-        outputs = by_type.get(MAIN)
-        if MAIN in by_type:
-            by_type[MAIN] = [
-                [conn for conn in (conns if isinstance(conns, list) else []) if _conn_ok(conn, names)]
-                for conns in (outputs if isinstance(outputs, list) else [])
-            ]
-    return doc
-
-
-def _conn_ok(conn: Any, names: list[str]) -> bool:
-    index = conn.get("index", 0) if isinstance(conn, dict) else None
-    return isinstance(conn, dict) and conn.get("node") in names and isinstance(index, int) and not isinstance(index, bool)
-
-
-def _checked_node(raw: Any) -> dict[str, Any]:
-    if not isinstance(raw, dict) or not isinstance(raw.get("name"), str) or not raw["name"]:
-        raise GraphError("Every node needs a name")
-    if not isinstance(raw.get("type"), str) or not raw["type"]:
-        raise GraphError(f"Node '{raw['name']}' has no type")
-    node: dict[str, Any] = orjson.loads(orjson.dumps(raw))
-    if not isinstance(node.get("parameters"), dict):
-        node["parameters"] = {}
-    return node
-
-
-def _spec(node: Mapping[str, Any]) -> NodeSpec:
-    """The little of a node the node type's port methods read."""
-    version = node.get("typeVersion", 1)
-    on_error = node.get("onError") or ("continueRegularOutput" if node.get("continueOnFail") else "stopWorkflow")
-    return NodeSpec(
-        name=node["name"], type=node["type"], parameters=node.get("parameters") or {},
-        type_version=float(version) if isinstance(version, (int, float)) and not isinstance(version, bool) else 1.0,
-        on_error=on_error if on_error in ON_ERROR_VALUES else "stopWorkflow",
-    )
-
-
-def _is_code(node: Mapping[str, Any]) -> bool:
-    return node.get("type") in (CODE_NODE, "n8n-nodes-base.code")
-
-
-def _required_defaults(description: NodeDescription) -> dict[str, Any]:
-    """What n8n stores for a new node: required parameters (visible at the default version) with
-    their defaults; everything else stays out and is defaulted at run time (engine.context)."""
-    version = description.default_version
-    defaults = {p.name: p.default for p in description.parameters}
-    return {
-        p.name: p.default for p in description.parameters
-        if p.required and p.default is not None and p.visible(defaults, version)
-    }
-
-
-_SETTINGS: dict[str, type | tuple[type, ...]] = {
-    "retryOnFail": bool, "maxTries": int, "waitBetweenTries": int, "onError": str, "alwaysOutputData": bool,
-    "executeOnce": bool, "notes": str, "notesInFlow": bool, "credentials": dict, "color": int,
-}
-_RANGES: dict[str, tuple[int, int]] = {"maxTries": (2, 5), "waitBetweenTries": (0, 5000), "color": (1, 7)}
-
-
-def _check_setting(key: str, value: Any, *, sticky: bool) -> None:
-    if key not in _SETTINGS:
-        raise GraphError(f"Unknown node setting '{key}'; known: {', '.join(_SETTINGS)}")
-    if key == "color" and not sticky:
-        raise GraphError("Only sticky notes have a color")
-    if value is None:
-        return
-    kind = _SETTINGS[key]
-    if isinstance(value, bool) != (kind is bool) or not isinstance(value, kind):
-        raise GraphError(f"Node setting '{key}' has the wrong type: {value!r}")
-    low, high = _RANGES.get(key, (0, 0))
-    if key in _RANGES and not low <= cast(int, value) <= high:
-        raise GraphError(f"Node setting '{key}' must be between {low} and {high}, got {value}")
-    if key == "onError" and value not in ON_ERROR_VALUES:
-        raise GraphError(f"onError must be one of {', '.join(ON_ERROR_VALUES)}, got {value!r}")
-
-
-def _position_of(node: Mapping[str, Any]) -> tuple[float, float]:
-    value = node.get("position")
-    if isinstance(value, (list, tuple)) and len(value) == 2 and all(_finite(v) for v in value):
-        return (float(value[0]), float(value[1]))
-    return (0.0, 0.0)
-
-
-def _position(position: Any) -> list[int | float]:
-    if not (isinstance(position, (list, tuple)) and len(position) == 2 and all(_finite(v) for v in position)):
-        raise GraphError(f"A position must be two numbers, got {position!r}")
-    return [_json_number(round(float(position[0]), 2)), _json_number(round(float(position[1]), 2))]
-
-
-def _finite(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _json_number(value: float) -> int | float:
-    """n8n writes whole numbers without a fraction (typeVersion 1, position [220, 0])."""
-    return int(value) if float(value).is_integer() else value
-
-
-def _paste_shift(nodes: list[dict[str, Any]], offset: tuple[float, float], at: tuple[float, float] | None) -> tuple[float, float]:
-    if at is None:
-        return (float(offset[0]), float(offset[1]))
-    positions = [_position_of(node) for node in nodes]
-    return (at[0] - min(x for x, _ in positions), at[1] - min(y for _, y in positions))
