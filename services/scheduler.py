@@ -420,11 +420,11 @@ class Scheduler:
                        if failing else None)
             try:
                 await self._listen(trigger)
-                problem, node_error = "it stopped listening", None
+                problem = "it stopped listening"
             except NodeError as error:
-                problem, node_error = error.message, error
+                problem = error.message
             except Exception as error:
-                problem, node_error = f"{type(error).__name__}: {error}", None
+                problem = f"{type(error).__name__}: {error}"
             finally:
                 if healthy is not None:
                     healthy.cancel()
@@ -437,11 +437,11 @@ class Scheduler:
                         trigger.workflow_id, problem, delay)
             if not failing:
                 failing = True
-                await asyncio.to_thread(self._listener_failed, trigger, problem, node_error)
+                await asyncio.to_thread(self._listener_failed, trigger, problem)
             await asyncio.sleep(delay)
             delay = min(delay * 2, BACKOFF_MAX)
 
-    def _listener_failed(self, trigger: Trigger, problem: str, error: NodeError | None) -> None:
+    def _listener_failed(self, trigger: Trigger, problem: str) -> None:
         reason = f"Node '{trigger.node_name}': {problem} (retrying)"
         with self._runtime.db.session() as session:
             save_activation_error(session, trigger.workflow_id, reason)
