@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
-from email import message_from_bytes
-from email.message import Message
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from services import auth
 from services.settings import load_settings
+from tests.smtp_inbox import Inbox, smtp_inbox
 
 from .conftest import Team
 
@@ -24,25 +22,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
-        self.messages.append(message_from_bytes(envelope.original_content))
-        return "250 OK"
-
-
 @pytest.fixture
 def smtp_server() -> Iterator[tuple[int, Inbox]]:
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield port, inbox
-    finally:
-        controller.stop()
+    with smtp_inbox() as server:
+        yield server
 
 
 def settings_with(runtime_settings: Any, **values: str) -> Any:

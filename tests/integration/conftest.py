@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import redis
@@ -54,19 +55,26 @@ def postgres_url() -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    """REDIS_URL, its logical database flushed before and after the module."""
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3, socket_timeout=3)
+@contextmanager
+def flushed_redis(url: str) -> Iterator[str]:
+    """`url`, its logical database flushed before and after the block (skips when Redis is down)."""
+    client = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
     try:
         client.flushdb()
     except redis.RedisError as error:
         client.close()
-        pytest.skip(f"Redis at {REDIS_URL} is unreachable: {error}")
+        pytest.skip(f"Redis at {url} is unreachable: {error}")
     try:
-        yield REDIS_URL
+        yield url
     finally:
         try:
             client.flushdb()
         finally:
             client.close()
+
+
+@pytest.fixture(scope="module")
+def redis_url() -> Iterator[str]:
+    """REDIS_URL, its logical database flushed before and after the module."""
+    with flushed_redis(REDIS_URL) as url:
+        yield url

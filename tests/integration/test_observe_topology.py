@@ -17,9 +17,9 @@ from typing import Any
 
 import httpx
 import pytest
-import redis
 
 from tests.deploy.roles import compose, compose_commands
+from tests.integration.conftest import flushed_redis
 from tests.integration.processes import Workers, wait_until
 from tests.integration.test_queue_topology import executions, scheduled
 from tests.integration.test_webhook_server import (
@@ -41,17 +41,8 @@ REDIS_URL = "redis://127.0.0.1:6379/11"
 
 @pytest.fixture(scope="module")
 def redis_url() -> Iterator[str]:
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3, socket_timeout=3)
-    try:
-        client.flushdb()
-    except redis.RedisError as error:
-        client.close()
-        pytest.skip(f"Redis at {REDIS_URL} is unreachable: {error}")
-    try:
-        yield REDIS_URL
-    finally:
-        client.flushdb()
-        client.close()
+    with flushed_redis(REDIS_URL) as url:
+        yield url
 
 
 @pytest.fixture

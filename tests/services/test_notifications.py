@@ -4,16 +4,12 @@ the held-back failures counted in the next message; never for manual runs."""
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Iterator
-from email import message_from_bytes
-from email.message import Message
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from models import Database, Execution
 from services.notifications import (
@@ -28,6 +24,7 @@ from services.runtime import Runtime
 from services.settings import SettingsError, load_settings
 from services.workflow_json import workflow_to_json
 from services.workflows import create_workflow
+from tests.smtp_inbox import smtp_inbox
 from tests.templates.stub_http import StubServer, stub_server
 
 from .runtimes import make_runtime
@@ -142,34 +139,19 @@ def test_failures_inside_the_window_are_counted_into_the_next_message(database: 
         "2 more failure(s) of this workflow in the last 10 minutes were not notified.")
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
-        self.messages.append(message_from_bytes(envelope.original_content))
-        return "250 OK"
-
-
 def test_an_email_target_sends_through_smtp(database: Database, tmp_path: Path) -> None:
-    inbox = Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    runtime = started(database, tmp_path, KNOTWORK_SMTP_HOST="127.0.0.1", KNOTWORK_SMTP_PORT=str(port),
-                      KNOTWORK_SMTP_STARTTLS="false", KNOTWORK_SMTP_SENDER="robot@knotwork.example",
-                      KNOTWORK_NOTIFY_ON_FAILURE="email:ops@example.com")
-    try:
-        [execution_id] = run_failing(runtime, failing())
-        deadline = time.monotonic() + 10
-        while not inbox.messages:
-            assert time.monotonic() < deadline, "no email arrived"
-            time.sleep(0.01)
-    finally:
-        runtime.close()
-        controller.stop()
+    with smtp_inbox() as (port, inbox):
+        runtime = started(database, tmp_path, KNOTWORK_SMTP_HOST="127.0.0.1", KNOTWORK_SMTP_PORT=str(port),
+                          KNOTWORK_SMTP_STARTTLS="false", KNOTWORK_SMTP_SENDER="robot@knotwork.example",
+                          KNOTWORK_NOTIFY_ON_FAILURE="email:ops@example.com")
+        try:
+            [execution_id] = run_failing(runtime, failing())
+            deadline = time.monotonic() + 10
+            while not inbox.messages:
+                assert time.monotonic() < deadline, "no email arrived"
+                time.sleep(0.01)
+        finally:
+            runtime.close()
     [mail] = inbox.messages
     assert (mail["To"], mail["From"]) == ("ops@example.com", "robot@knotwork.example")
     assert mail["Subject"] == "Knotwork: workflow 'nightly import' failed"

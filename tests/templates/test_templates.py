@@ -7,12 +7,9 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import Iterator
-from email import message_from_bytes
-from email.message import Message
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from services import workflow_access
 from services.access import Actor
@@ -20,6 +17,7 @@ from services.runtime import Runtime
 from services.template_gallery import list_templates
 from services.webhooks import WebhookRequest, webhook_service
 from services.workflow_access import create_workflow
+from tests.smtp_inbox import Inbox, smtp_inbox
 
 from .harness import Installed, install, webhook_item
 from .stub_http import Answer, StubServer
@@ -64,27 +62,10 @@ def test_scheduled_health_check(runtime: Runtime, owner: Actor, stub: StubServer
 
 # ---- email and databases ------------------------------------------------------------------------
 
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
-        self.messages.append(message_from_bytes(envelope.original_content))
-        return "250 OK"
-
-
 @pytest.fixture
 def smtp() -> Iterator[tuple[int, Inbox]]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield port, inbox
-    finally:
-        controller.stop()
+    with smtp_inbox() as server:
+        yield server
 
 
 @pytest.fixture
