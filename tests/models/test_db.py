@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import os
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -119,11 +120,11 @@ def sqlite_sizes(database: Database) -> tuple[int, int]:
 
 @sqlite_only
 def test_pruned_executions_give_their_space_back(database: Database, make_execution: MakeExecution) -> None:
-    # Given 200 finished executions holding about 15 kB of data each
+    # Given 200 finished executions holding about 30 kB of data each
     ids = [make_execution('success') for _ in range(200)]
     with database.session() as session:
         for execution_id in ids:
-            noise: dict[str, Any] = {'blob': base64.b64encode(os.urandom(12_000)).decode()}
+            noise: dict[str, Any] = {'blob': base64.b64encode(os.urandom(24_000)).decode()}
             save_execution_data(session, execution_id, {'nodes': []}, noise)
     database.reclaim_space()  # checkpoint the WAL so the file holds everything
     used_before, file_before = sqlite_sizes(database)
@@ -140,6 +141,63 @@ def test_pruned_executions_give_their_space_back(database: Database, make_execut
     assert used_after < used_before / 10
     assert freed == used_before - used_after
     assert file_after < file_before / 10
+
+
+def wal_frames(database: Database) -> int:
+    """Frames in the WAL now (a PASSIVE checkpoint reports them and copies them back)."""
+    with database.engine.connect() as connection:
+        return int(connection.exec_driver_sql('PRAGMA wal_checkpoint(PASSIVE)').one()[1])
+
+
+def auto_checkpoint(database: Database) -> int:
+    with database.engine.connect() as connection:
+        return int(connection.exec_driver_sql('PRAGMA wal_autocheckpoint').scalar_one())
+
+
+@sqlite_only
+def test_background_checkpoints_restart_the_wal_under_steady_writes(tmp_path: Path) -> None:
+    database = Database(f'sqlite:///{tmp_path / "busy.db"}')
+    database.upgrade()
+    try:
+        with database.session() as session:
+            session.add(Project(name='warm'))
+        assert auto_checkpoint(database) == 1000  # SQLite's own rule, until a thread takes over
+        database.checkpoint_in_background(every=3600)  # its rounds are run by hand below
+        assert auto_checkpoint(database) == 0  # commits no longer stop for a checkpoint
+        checkpointer = database._checkpointer
+        assert checkpointer is not None
+
+        # A writer that never pauses: each checkpoint copies while new frames keep arriving
+        stop, commits = threading.Event(), [0]
+
+        def write() -> None:
+            while not stop.is_set():
+                with database.session() as session:
+                    session.add(Project(name='steady'))
+                commits[0] += 1
+
+        def after_commits(count: int) -> None:
+            target, deadline = commits[0] + count, time.monotonic() + 30
+            while commits[0] < target:
+                assert time.monotonic() < deadline, 'the writer stalled'
+                time.sleep(0.001)
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        try:
+            for _ in range(3):
+                after_commits(100)
+                checkpointer.checkpoint()
+            after_commits(20)
+        finally:
+            stop.set()
+            writer.join()
+        # The WAL holds what came after the last checkpoint, not all of it (a few frames per commit)
+        assert wal_frames(database) < commits[0]
+    finally:
+        database.dispose()
+    assert auto_checkpoint(database) == 1000  # dispose() hands checkpoints back to the commits
+    database.dispose()
 
 
 def test_reclaiming_space_with_nothing_deleted_frees_nothing(database: Database) -> None:
