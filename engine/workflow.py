@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
+import hashlib
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
+
+import orjson
 
 from .errors import WorkflowValidationError
 from .items import Item, items_from_json
@@ -161,6 +167,47 @@ def parse_workflow(data: Any, registry: NodeRegistry) -> Workflow:
         raw=MappingProxyType(data),
         active=bool(data.get("active")),
     )
+
+
+class ParsedWorkflows:
+    """Workflows parsed before, found again by their content. A process runs the same few workflows
+    over and over, and for a small one parsing it and looking up its nodes' parameter defaults (kept
+    in `parameter_cache`) costs more than running it. Each call gets a Workflow of its own that
+    shares the parsed graph and that cache (both read-only while running) but not the static data
+    nodes change, nor the document. Workflows with pinned data are parsed each time: their items
+    are handed to nodes."""
+
+    def __init__(self, registry: NodeRegistry, size: int = 64) -> None:
+        self.registry = registry
+        self.size = size
+        self._parsed: OrderedDict[bytes, Workflow] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def parse(self, data: Any) -> Workflow:
+        """parse_workflow(data), from the cache when this content was parsed before."""
+        if not isinstance(data, dict) or data.get("pinData"):
+            return parse_workflow(data, self.registry)
+        try:  # everything but the static data, which each run gets a copy of anyway
+            content = orjson.dumps({k: v for k, v in data.items() if k != "staticData"},
+                                   option=orjson.OPT_NON_STR_KEYS)
+        except TypeError:  # not JSON (never from a saved workflow)
+            return parse_workflow(data, self.registry)
+        key = hashlib.blake2b(content, digest_size=16).digest()
+        with self._lock:
+            parsed = self._parsed.get(key)
+            if parsed is not None:
+                self._parsed.move_to_end(key)
+        if parsed is None:
+            parsed = parse_workflow(data, self.registry)  # raises for an invalid one: nothing kept
+            with self._lock:
+                self._parsed[key] = parsed
+                while len(self._parsed) > self.size:
+                    self._parsed.popitem(last=False)
+            return parsed
+        static_data = data.get("staticData") or {}
+        return dataclasses.replace(
+            parsed, static_data=copy.deepcopy(static_data) if isinstance(static_data, dict) else {},
+            raw=MappingProxyType(data), parameter_cache=parsed.parameter_cache)
 
 
 def _kind(value: Any) -> str:
