@@ -30,6 +30,7 @@ def main() -> None:
     # Embedded: executions, upkeep and the scheduler run here. Queue mode: workers run executions;
     # each web process offers to lead the scheduler (one does, by a Redis lock).
     app.on_startup(runtime.start_scheduler if runtime.queue_mode else runtime.start_embedded)
+    app.on_shutdown(runtime.stop_runs_in_loop)
     app.on_shutdown(runtime.close)
     register(settings, runtime)
     ui.run(

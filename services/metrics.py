@@ -61,9 +61,13 @@ class Metrics:
 
     # ---- recording -----------------------------------------------------------------------------
     def execution_started(self, mode: str) -> None:
+        if not self.enabled:  # the labels cost more than the count: not made when nobody reads them
+            return
         self._add({_field(STARTED, mode=mode): 1})
 
     def execution_finished(self, mode: str, status: str, workflow_id: str, seconds: float) -> None:
+        if not self.enabled:
+            return
         deltas = {_field(FINISHED, mode=mode, status=status): 1.0,
                   _field(DURATION + "_sum", workflow_id=workflow_id): seconds,
                   _field(DURATION + "_count", workflow_id=workflow_id): 1.0}
@@ -73,6 +77,8 @@ class Metrics:
         self._add(deltas)
 
     def webhook_request(self, kind: str, status: int) -> None:
+        if not self.enabled:
+            return
         self._add({_field(WEBHOOKS, kind=kind, status=str(status)): 1})
 
     def _add(self, deltas: Mapping[str, float]) -> None:

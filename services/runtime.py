@@ -35,6 +35,10 @@ from .workers import worker_info
 
 log = logging.getLogger(__name__)
 
+# Seconds runs in the web server's loop get to end at shutdown before they are canceled; within the
+# grace period process managers allow (10 s for `docker stop`).
+RUNS_IN_LOOP_GRACE = 5.0
+
 
 @dataclass
 class Runtime:
@@ -61,11 +65,17 @@ class Runtime:
         worker = EmbeddedWorker(self.broker, self.settings.worker_concurrency)
         worker.start()
         self._stoppers.append(worker.stop)
+        self.executions.here_limit = self.settings.webhook_runs_in_loop
+        self.db.checkpoint_in_background()
         requeued, crashed = self.executions.recover(crash_running=True)
         if requeued or crashed:
             log.info("recovered executions: %s queued again, %s marked crashed", requeued, crashed)
         self._start_housekeeper(leader_lock=False)
         self.start_scheduler()
+
+    async def stop_runs_in_loop(self) -> None:
+        """At shutdown, in the web server's loop: end the webhook runs it took (start_here)."""
+        await self.executions.stop_runs_here(timeout=RUNS_IN_LOOP_GRACE)
 
     def start_scheduler(self) -> Scheduler:
         """Run the scheduler here (schedules, polls, waits that are over). In queue mode any number

@@ -49,6 +49,13 @@ def positive_whole_number(raw: str) -> int:
     return value
 
 
+def non_negative_whole_number(raw: str) -> int:
+    value = whole_number(raw)
+    if value < 0:
+        raise ValueError('expected a whole number of at least 0')
+    return value
+
+
 def port_number(raw: str) -> int:
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 65535:
         raise ValueError('expected a port number from 1 to 65535')
@@ -206,6 +213,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting('KNOTWORK_WORKER_CONCURRENCY', '4',
             'Executions one process runs at the same time (threads of the embedded worker or of '
             'each worker.py process).', positive_whole_number),
+    Setting('KNOTWORK_WEBHOOK_RUNS_IN_LOOP', '32',
+            'Embedded mode: a webhook call runs its workflow in the web server\'s event loop, as n8n\'s '
+            'regular mode does (no thread hand-offs: about twice the calls per second), while fewer than '
+            'this many such runs are going; beyond that, and with 0, runs go to the worker threads, '
+            'where a CPU-heavy workflow cannot slow the editor down.', non_negative_whole_number),
     Setting('KNOTWORK_WEBHOOK_PORT', '5679',
             'TCP port of the webhook-only process (`knotwork webhook`), which answers /webhook* and '
             '/healthz and nothing else.', port_number),

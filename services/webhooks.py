@@ -343,7 +343,10 @@ class WebhookService:
         waits = route.settings.response_mode in ("lastNode", "responseNode")
         start = functools.partial(self._start, route, item, "manual" if listener else "webhook", waits, loop)
         try:
-            execution_id, waiter = await loop.run_in_executor(self._starter, start)
+            if self.executions.can_start_here():  # embedded mode: the run is a task of this loop
+                execution_id, waiter = start(here=True)
+            else:
+                execution_id, waiter = await loop.run_in_executor(self._starter, start)
         except Exception:
             log.exception("could not start workflow %s from its webhook", route.workflow_id)
             return error_answer(500, "internal_error", "Workflow Webhook Error: Workflow could not be started!")
@@ -357,11 +360,12 @@ class WebhookService:
             self.waiters.forget(execution_id)
 
     def _start(self, route: Route, item: dict[str, Any], mode: str, waits: bool,
-               loop: asyncio.AbstractEventLoop) -> tuple[int, _Waiter | None]:
-        execution_id = self.executions.start(
-            route.document, workflow_id=route.workflow_id, project_id=route.project_id, mode=mode,
-            start_items=[item], start_node=str(route.node["name"]))
-        # Registered from this thread right after the start, so events rarely need the recent buffer.
+               loop: asyncio.AbstractEventLoop, here: bool = False) -> tuple[int, _Waiter | None]:
+        start = self.executions.start_here if here else self.executions.start
+        execution_id = start(route.document, workflow_id=route.workflow_id, project_id=route.project_id, mode=mode,
+                             start_items=[item], start_node=str(route.node["name"]))
+        # Registered right after the start (a run started here has not begun yet), so events rarely
+        # need the recent buffer.
         if not waits:
             return execution_id, None
         return execution_id, self.waiters.expect(execution_id, loop, route.settings.response_mode == "responseNode")

@@ -80,7 +80,14 @@ def call(runtime: Runtime, path: str, body: bytes = b'{"n": 21}', method: str = 
          headers: dict[str, str] | None = None, ip: str = "127.0.0.1") -> dict[str, Any]:
     request = WebhookRequest(method, path, {"content-type": "application/json", **(headers or {})}, {}, body, ip,
                              "https://hooks.example.test")
-    return asyncio.run(webhook_service(runtime).handle(request, test=test))
+
+    async def answer() -> dict[str, Any]:
+        try:
+            return await webhook_service(runtime).handle(request, test=test)
+        finally:  # this loop ends here: the run it took (embedded mode) ends first, as at a shutdown
+            await runtime.stop_runs_in_loop()
+
+    return asyncio.run(answer())
 
 
 def executions(runtime: Runtime) -> list[Execution]:
@@ -235,6 +242,59 @@ def test_a_run_that_never_reaches_the_respond_node_answers_empty(runtime: Runtim
     active(runtime, owner, chain("Never", hook(mode="responseNode"), drop, respond()))
     answer = call(runtime, "orders")
     assert (answer["statusCode"], answer["bodyType"]) == (200, "none")
+
+
+# --- where a webhook's run runs (embedded mode) -----------------------------------------------------
+
+def pause(seconds: float) -> dict[str, Any]:
+    return node("Pause", "n8n-nodes-base.wait", {"resume": "timeInterval", "amount": seconds, "unit": "seconds"}, 1.1)
+
+
+def test_a_webhook_run_is_a_task_of_the_loop_that_took_the_call(runtime: Runtime, owner: Actor,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    enqueued: list[int] = []
+    monkeypatch.setattr(runtime.executions, "enqueue", enqueued.append)
+    active(runtime, owner, chain("Here", hook(mode="responseNode"), set_double(), respond()))
+    answer = call(runtime, "orders")
+    assert (answer["statusCode"], answer["body"]) == (200, {"double": 42})
+    [execution] = executions(runtime)
+    # Nothing went to the worker threads, and the row was born claimed by this process
+    assert enqueued == []
+    assert execution.status == "success" and execution.worker_id == runtime.worker_id
+    assert execution.started_at == execution.created_at
+
+
+def test_beyond_the_limit_webhook_runs_go_to_the_worker_threads(runtime: Runtime, owner: Actor,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    enqueued: list[int] = []
+    monkeypatch.setattr(runtime.executions, "enqueue", enqueued.append)  # queued, never taken: stays `new`
+    monkeypatch.setattr(runtime.executions, "here_limit", 1)
+    active(runtime, owner, chain("Slow", hook(), pause(30)))
+    request = WebhookRequest("POST", "orders", {"content-type": "application/json"}, {}, b"{}", "::1")
+
+    async def scenario() -> list[int]:
+        service = webhook_service(runtime)
+        answers = [await service.handle(request), await service.handle(request)]
+        assert [answer["statusCode"] for answer in answers] == [200, 200]
+        # At shutdown the run still pausing in this loop gets its grace period, then is canceled
+        await runtime.executions.stop_runs_here(timeout=0.2)
+        return enqueued
+
+    assert asyncio.run(scenario()) == [2]  # the second call found the loop's one place taken
+    first, second = executions(runtime)
+    assert (first.status, second.status) == ("canceled", "new")
+    with runtime.db.session() as session:
+        _, document = load_execution_data(session, first.id)  # type: ignore[misc]
+    assert "Webhook" in document["runData"]  # canceled with what it had done recorded
+
+
+def test_with_no_runs_in_the_loop_every_webhook_run_is_queued(runtime: Runtime, owner: Actor,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runtime.executions, "here_limit", 0)  # KNOTWORK_WEBHOOK_RUNS_IN_LOOP=0
+    active(runtime, owner, chain("Queued", hook(mode="lastNode"), set_double()))
+    assert call(runtime, "orders")["body"] == {"double": 42}
+    [execution] = executions(runtime)
+    assert execution.status == "success" and execution.started_at != execution.created_at
 
 
 def test_misconfigured_response_modes_answer_500_without_running(runtime: Runtime, owner: Actor) -> None:

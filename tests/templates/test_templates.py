@@ -341,7 +341,14 @@ def test_an_activated_webhook_template_answers_a_real_call(runtime: Runtime, own
     workflow_access.activate_workflow(runtime, owner, flow.workflow_id)
     # When a caller asks GET /webhook/hello?name=Ada
     request = WebhookRequest("GET", "hello", {"accept": "application/json"}, {"name": "Ada"}, b"", "127.0.0.1")
-    answer = asyncio.run(webhook_service(runtime).handle(request))
+
+    async def answer() -> dict[str, Any]:
+        try:
+            return await webhook_service(runtime).handle(request)
+        finally:  # this loop ends here: the run it took ends first, as at a shutdown
+            await runtime.stop_runs_in_loop()
+
+    answer = asyncio.run(answer())
     # Then the Respond to Webhook node answers with the greeting
     assert answer["statusCode"] == 200
     assert answer["body"] == {"greeting": "Hello, Ada!"}
