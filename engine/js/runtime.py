@@ -16,13 +16,26 @@ import weakref
 from importlib import resources
 from typing import Any
 
-from py_mini_racer import JSEvalException, JSOOMException, JSPromise, JSTimeoutException, MiniRacer
+from py_mini_racer import (
+    DEFAULT_V8_FLAGS,
+    JSEvalException,
+    JSOOMException,
+    JSPromise,
+    JSTimeoutException,
+    MiniRacer,
+    init_mini_racer,
+)
 
 _CRYPTO_JS = tuple(f"vendor/crypto-js/{name}.js" for name in (
     "core", "x64-core", "md5", "sha1", "sha256", "sha224", "sha512", "sha384", "sha3", "ripemd160"))
 _FILES = ("vendor/luxon.min.js", "vendor/jmespath.js", *_CRYPTO_JS, "hash.js", "extensions.js", "prelude.js")
 _LAST = "harden.js"  # run after the prelude's functions are taken: removes `__kw`, freezes everything
 _HEAP_BASE = 64 * 2**20  # what Luxon and the prelude take before any data arrives
+# On a CPU with memory protection keys (PKU), V8 grants its pages' key to the thread that starts
+# it (and threads it creates later); a second context made from any other thread then faults
+# (SIGSEGV in JSDispatchTable, seen on an AMD EPYC with pku). Contexts are made from many threads
+# here, so V8 must not use the keys.
+_V8_FLAGS = (*DEFAULT_V8_FLAGS, "--no-memory-protection-keys")
 
 
 class JsLimitError(Exception):
@@ -99,6 +112,7 @@ def _new_racer() -> MiniRacer:
     """A MiniRacer with its own event-loop thread: built from a thread with no running asyncio
     loop, it never borrows the caller's loop (whose thread it would then block without a
     timeout)."""
+    init_mini_racer(flags=_V8_FLAGS, ignore_duplicate_init=True)  # the first call starts V8
     box: list[MiniRacer] = []
     maker = threading.Thread(target=lambda: box.append(MiniRacer()), name="knotwork-js-setup")
     maker.start()
