@@ -77,8 +77,7 @@ class Execution(SQLModel, table=True):
 
 
 class ExecutionData(SQLModel, table=True):
-    """The heavy part of an execution: workflow snapshot and run data, each orjson (zlib-compressed
-    unless small).
+    """The heavy part of an execution: workflow snapshot and run data, each zlib-compressed orjson.
 
     Read and written only through save_execution_data() / load_execution_data(); `format_version`
     names the encoding so it can change later without guessing.

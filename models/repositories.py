@@ -28,14 +28,11 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     for target in STATUSES
 }
 # Version 1 of execution_data: orjson, then zlib at level 1 (measured here on 2.7 MB of run data:
-# level 1 is 6.5x smaller at 260 MB/s, level 6 is 7x smaller at 120 MB/s). Version 2: the same, but
-# documents under _COMPRESS_FROM bytes are stored as plain orjson, for zlib's set-up costs more than
-# the bytes it saves (23 µs to spare 700 bytes of a webhook run's snapshot); a zlib stream starts
-# with 0x78, a document with '{', so each blob says which it is. Version 1 rows are read as well.
-DATA_FORMAT_VERSION = 2
-READABLE_FORMATS = (1, 2)
+# level 1 is 6.5x smaller at 260 MB/s, level 6 is 7x smaller at 120 MB/s). Small documents too: a
+# webhook run's 2.4 kB took 1.1 kB compressed, and storing them plain wrote 2.5x the pages for no
+# measurable CPU saved (bench/webhook_bench.py's workflow, 4,000 executions).
+DATA_FORMAT_VERSION = 1
 _COMPRESSION_LEVEL = 1
-_COMPRESS_FROM = 4096
 
 
 # Executions
@@ -88,7 +85,7 @@ def save_execution_data(session: Session, execution_id: int, snapshot: dict[str,
                         run_data_document: dict[str, Any]) -> int:
     """Store an execution's workflow snapshot and run data, replacing what was stored before.
 
-    Each is encoded with orjson, and zlib-compressed unless small; Execution.data_size becomes the bytes stored, which
+    Each is encoded with orjson and zlib-compressed; Execution.data_size becomes the bytes stored, which
     this returns. Raises TypeError for values orjson cannot encode, IntegrityError when the execution
     does not exist.
     """
@@ -117,9 +114,9 @@ def load_execution_data(session: Session,
     if row is None:
         return None
     version, snapshot, data = row
-    if version not in READABLE_FORMATS:
+    if version != DATA_FORMAT_VERSION:
         raise ValueError(f'execution {execution_id} holds data in format {version}; '
-                         f'this version reads formats {", ".join(map(str, READABLE_FORMATS))}')
+                         f'this version reads format {DATA_FORMAT_VERSION}')
     return _unpack(snapshot), _unpack(data)
 
 
@@ -198,12 +195,11 @@ def save_workflow_version(session: Session, workflow: Workflow, authors: str = '
 
 
 def _pack(document: dict[str, Any]) -> bytes:
-    encoded = orjson.dumps(document, option=orjson.OPT_NON_STR_KEYS)
-    return zlib.compress(encoded, _COMPRESSION_LEVEL) if len(encoded) >= _COMPRESS_FROM else encoded
+    return zlib.compress(orjson.dumps(document, option=orjson.OPT_NON_STR_KEYS), _COMPRESSION_LEVEL)
 
 
 def _unpack(blob: bytes) -> dict[str, Any]:
-    document: dict[str, Any] = orjson.loads(blob if blob[:1] == b'{' else zlib.decompress(blob))
+    document: dict[str, Any] = orjson.loads(zlib.decompress(blob))
     return document
 
 

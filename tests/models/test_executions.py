@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -12,7 +11,6 @@ from typing import Any
 import pytest
 from sqlalchemy import event, inspect
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
 
 from models import Database, Execution, ExecutionData, Workflow
 from models.executions import FINISHED, STATUSES, TRANSITIONS
@@ -150,23 +148,6 @@ def test_execution_data_round_trips_compressed(database: Database, make_executio
     assert loaded == (snapshot, document)
     assert 0 < size < len(str(document)) / 3
     assert row(database, execution_id)['data_size'] == size
-
-
-def test_small_documents_are_stored_plain_and_old_compressed_rows_still_read(
-        database: Database, make_execution: MakeExecution) -> None:
-    small, large, old = make_execution('running'), make_execution('running'), make_execution('running')
-    with database.session() as session:
-        save_execution_data(session, small, {'v': 1}, {'n': 1})
-        save_execution_data(session, large, {'v': 1}, {'items': list(range(5000))})
-        # a row written by a version that compressed every document (format 1)
-        session.add(ExecutionData(execution_id=old, format_version=1, workflow_snapshot=zlib.compress(b'{"v":1}'),
-                                  data=zlib.compress(b'{"n":3}')))
-    with database.session() as session:
-        stored = {r.execution_id: r for r in session.exec(select(ExecutionData))}
-        assert stored[small].data == b'{"n":1}' and stored[small].format_version == 2
-        assert stored[large].data[:1] == b'\x78'  # zlib
-        assert load_execution_data(session, large) == ({'v': 1}, {'items': list(range(5000))})
-        assert load_execution_data(session, old) == ({'v': 1}, {'n': 3})
 
 
 def test_saving_execution_data_again_replaces_it(database: Database, make_execution: MakeExecution) -> None:
