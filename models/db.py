@@ -181,8 +181,8 @@ class Database:
         seconds, instead of in whichever commit takes the WAL past 1000 pages. That copy ends in
         fsyncs, and the commit waits for them: on this machine's disk it stalled the event loop that
         wrote (bench/webhook_bench.py, embedded, concurrency 8: about 390 calls/s with SQLite's rule,
-        480 with this thread). The thread releases the GIL while it copies and syncs. For long-running processes; dispose() stops it, and
-        connections checkpoint by themselves again."""
+        480 with this thread). The thread releases the GIL while it copies and syncs. For
+        long-running processes; dispose() stops it, and connections checkpoint by themselves again."""
         if not self.is_sqlite or self._checkpointer is not None or self.url.database in (None, '', ':memory:'):
             return
         self._checkpointer = _Checkpointer(self.engine, every)
@@ -215,7 +215,7 @@ class _Checkpointer:
     def stop(self) -> None:
         self._stopping.set()
         self._thread.join(timeout=30)
-        self.checkpoint()  # what the last second wrote
+        self.checkpoint()  # what was written since the last round
 
     def _run(self) -> None:
         while not self._stopping.wait(self._every):

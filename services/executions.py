@@ -207,8 +207,7 @@ class ExecutionRuntime:
         try:
             await self._run_claimed(execution, snapshot, cancel)
         except Exception as error:  # as run(): never leave it `running`
-            log.exception("execution %s crashed", execution.id)
-            self._finish_crashed(execution.id, f"{type(error).__name__}: {error}")
+            self._finish_crashed(execution.id, error)
         finally:
             with self._lock:
                 self._running.pop(execution.id, None)
@@ -244,8 +243,7 @@ class ExecutionRuntime:
         try:
             return loop.run_until_complete(self._run(execution_id))
         except Exception as error:  # a bug or a lost database: never leave it `running`
-            log.exception("execution %s crashed", execution_id)
-            self._finish_crashed(execution_id, f"{type(error).__name__}: {error}")
+            self._finish_crashed(execution_id, error)
             return "crashed"
 
     async def _run(self, execution_id: int) -> str | None:
@@ -264,8 +262,7 @@ class ExecutionRuntime:
             await asyncio.gather(running, return_exceptions=True)
             raise
         except Exception as error:  # as run(): never leave it `running`
-            log.exception("execution %s crashed", execution_id)
-            self._finish_crashed(execution_id, f"{type(error).__name__}: {error}")
+            self._finish_crashed(execution_id, error)
             return "crashed", None
 
     async def _run_cancelable(self, execution_id: int, cancel: asyncio.Event
@@ -392,11 +389,13 @@ class ExecutionRuntime:
         self.bus.publish(EXECUTIONS, {"event": "execution.finished", "executionId": execution_id,
                                       "workflowId": workflow_id, "status": status})
 
-    def _finish_crashed(self, execution_id: int, message: str) -> None:
+    def _finish_crashed(self, execution_id: int, error: Exception) -> None:
+        """A run that raised (a bug or a lost database): logged, and never left `running`."""
+        log.exception("execution %s crashed", execution_id)
         self._began.pop(execution_id, None)
         try:
             with self.db.session() as session:
-                transition(session, execution_id, "crashed", error_message=message)
+                transition(session, execution_id, "crashed", error_message=f"{type(error).__name__}: {error}")
         except Exception:
             log.exception("could not mark execution %s as crashed", execution_id)
 
